@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { Email, FullName, Password } from './users.ts';
+
+export const RegisterBody = z
+  .object({
+    email: Email,
+    password: Password,
+    full_name: FullName,
+    team_name: z.string().trim().min(1).max(200).optional().describe('Name of the new team (without an invite)'),
+    invite_code: z.string().trim().min(1).max(200).optional().describe('Join the team of this invite'),
+  })
+  .meta({ id: 'RegisterBody' });
+export type RegisterBody = z.infer<typeof RegisterBody>;
+
+export const LoginJsonBody = z
+  .object({ email: Email, password: z.string().min(1, 'Password is required').max(256) })
+  .meta({ id: 'LoginJsonBody' });
+export type LoginJsonBody = z.infer<typeof LoginJsonBody>;
+
+/** OAuth2 password flow, sent as application/x-www-form-urlencoded. */
+export const LoginFormBody = z
+  .object({
+    username: Email.describe('The email address'),
+    password: z.string().min(1, 'Password is required').max(256),
+    grant_type: z.literal('password').optional(),
+    scope: z.string().optional(),
+  })
+  .meta({ id: 'LoginFormBody' });
+export type LoginFormBody = z.infer<typeof LoginFormBody>;
+
+export const TokenResponse = z
+  .object({
+    access_token: z.string().describe('JWT, valid for 15 minutes'),
+    refresh_token: z.string().describe('Single use; valid for 30 days; rotated on every refresh'),
+    token_type: z.literal('bearer'),
+    expires_in: z.number().int().describe('Seconds until the access token expires'),
+  })
+  .meta({ id: 'TokenResponse' });
+export type TokenResponse = z.infer<typeof TokenResponse>;
+
+export const RefreshBody = z.object({ refresh_token: z.string().min(1).max(512) }).meta({ id: 'RefreshBody' });
+export type RefreshBody = z.infer<typeof RefreshBody>;
+
+export const LogoutBody = z
+  .object({ refresh_token: z.string().min(1).max(512).optional() })
+  .meta({ id: 'LogoutBody' });
+export type LogoutBody = z.infer<typeof LogoutBody>;

@@ -1,0 +1,5 @@
+import './zod-config.ts';
+export * from './common.ts';
+export * from './users.ts';
+export * from './auth.ts';
+export * from './team.ts';

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyFormbody from '@fastify/formbody';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import { registerApiDocs } from './lib/api-docs.ts';
+import { registerAuthGuard } from './lib/auth-guard.ts';
+import { registerErrorHandler } from './lib/error-handler.ts';
+import { registerMetrics } from './lib/metrics.ts';
+import { AccessTokens } from './lib/tokens.ts';
+import { registerWebApp } from './lib/web-app.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { createAuthService, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './modules/auth/auth.service.ts';
+import { healthRoutes } from './modules/health/health.routes.ts';
+import { teamRoutes } from './modules/team/team.routes.ts';
+import { createTeamService } from './modules/team/team.service.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
+import { createUsersService } from './modules/users/users.service.ts';
+
+export interface AppOptions {
+  config: Readonly<Config>;
+  database: Database;
+  /** Fastify logger settings; defaults to JSON logs at the configured level with secrets redacted. */
+  logger?: FastifyServerOptions['logger'];
+  loginLimits?: LoginLimits;
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Paths whose values never reach a log line. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.access_token',
+  '*.refresh_token',
+  '*.invite_code',
+  '*.secret',
+];
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the whole application without listening: tests use `app.inject`, `server.ts` listens. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, database } = options;
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+    },
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT_BYTES });
+  await registerApiDocs(app);
+  registerMetrics(app);
+
+  const tokens = new AccessTokens(config.jwtSecret);
+  const db = database.db;
+  registerAuthGuard(app, { db, tokens });
+
+  const auth = createAuthService({ db, tokens, loginLimits: options.loginLimits ?? DEFAULT_LOGIN_LIMITS });
+  const users = createUsersService({ db });
+  const team = createTeamService({ db });
+
+  await app.register(healthRoutes, { database });
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes, { auth });
+      await api.register(usersRoutes, { users });
+      await api.register(teamRoutes, { team });
+    },
+    { prefix: '/api/v1' },
+  );
+  await registerWebApp(app, config.webDist);
+  return app;
+}

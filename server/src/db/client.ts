@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import * as schema from './schema/index.ts';
+import { acquireDataDirLock } from './data-dir-lock.ts';
+
+export { schema };
+
+/** A Drizzle handle on either database; a transaction is one too. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Present on PostgreSQL: the pool, for things that need a raw connection. */
+  pool?: pg.Pool;
+  /** Present on PGlite: the embedded instance. */
+  pglite?: PGlite;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  dataDir?: string;
+  poolSize?: number;
+  /** An already open PGlite (tests load a migrated snapshot). */
+  pglite?: PGlite;
+}
+
+/** Opens PostgreSQL when a URL is given, else PGlite in `DATA_DIR/pgdata` (locked against a second process). */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 20);
+  if (opts.pglite) return wrapPglite(opts.pglite, async () => {});
+  if (!opts.dataDir) throw new Error('dataDir is required for the embedded database');
+  mkdirSync(opts.dataDir, { recursive: true });
+  const release = acquireDataDirLock(opts.dataDir);
+  try {
+    const pglite = await PGlite.create(path.join(opts.dataDir, 'pgdata'));
+    return wrapPglite(pglite, async () => release());
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+function wrapPglite(pglite: PGlite, onClose: () => Promise<void>): Database {
+  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    pglite,
+    async migrate() {
+      await migratePglite(drizzlePglite(pglite), { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    async close() {
+      if (!pglite.closed) await pglite.close();
+      await onClose();
+    },
+  };
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', () => {});
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  await db.execute(sql`select 1`);
+  return {
+    db,
+    kind: 'postgres',
+    pool,
+    async migrate() {
+      // Several processes may start at once: one migrates, the others wait.
+      const client = await pool.connect();
+      try {
+        await client.query(`select pg_advisory_lock(hashtext('flowpilot:migrations'))`);
+        await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await client.query(`select pg_advisory_unlock(hashtext('flowpilot:migrations'))`).catch(() => {});
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import type { Role } from '@flowpilot/contracts';
+import type { Db } from './client.ts';
+import { hashPassword } from '../lib/passwords.ts';
+import * as teamRepo from '../modules/team/team.repository.ts';
+import * as usersRepo from '../modules/users/users.repository.ts';
+
+export interface DemoLogin {
+  role: Role;
+  email: string;
+  password: string;
+  fullName: string;
+}
+
+/** The demo team's sign-ins, printed at start and written in the README. */
+export const DEMO_LOGINS: readonly DemoLogin[] = [
+  { role: 'admin', email: 'admin@flowpilot.test', password: 'flowpilot-admin', fullName: 'Morgan Price' },
+  { role: 'engineer', email: 'engineer@flowpilot.test', password: 'flowpilot-engineer', fullName: 'Sam Rivera' },
+  { role: 'technician', email: 'tech@flowpilot.test', password: 'flowpilot-tech', fullName: 'Jamie Chen' },
+];
+
+export const DEMO_TEAM_NAME = 'Northwind IT Services (demo)';
+
+/**
+ * Seeds the demo team on the first start of an empty database. Safe when
+ * several processes start at once: one seeds, the others see it done.
+ * Returns whether it seeded.
+ */
+export async function seedDemoData(db: Db): Promise<boolean> {
+  const hashes = await Promise.all(DEMO_LOGINS.map((l) => hashPassword(l.password)));
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('flowpilot:seed'))`);
+    if ((await teamRepo.countTeams(tx)) > 0) return false;
+    const team = await teamRepo.insertTeam(tx, DEMO_TEAM_NAME);
+    for (const [i, login] of DEMO_LOGINS.entries()) {
+      await usersRepo.insert(tx, {
+        team_id: team.id,
+        email: login.email,
+        full_name: login.fullName,
+        role: login.role,
+        password_hash: hashes[i]!,
+      });
+    }
+    return true;
+  });
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Role } from '@flowpilot/contracts';
+import type { Db } from '../db/client.ts';
+import { forbidden, unauthorized } from './errors.ts';
+import type { AccessTokens } from './tokens.ts';
+import * as usersRepo from '../modules/users/users.repository.ts';
+
+/** Who may call a route: anyone, any signed-in member, or at least this role. */
+export type Access = 'public' | 'member' | 'engineer' | 'admin';
+
+/** The signed-in user, as read from the database on this request. */
+export interface AuthUser {
+  id: string;
+  teamId: string;
+  role: Role;
+  email: string;
+  fullName: string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    authUser: AuthUser | null;
+  }
+}
+
+const RANK: Record<Role, number> = { technician: 1, engineer: 2, admin: 3 };
+const REQUIRED: Record<Exclude<Access, 'public'>, number> = { member: 1, engineer: 2, admin: 3 };
+
+/** The signed-in user of a route that is not public (the guard has run). */
+export function currentUser(request: FastifyRequest): AuthUser {
+  if (!request.authUser) throw unauthorized();
+  return request.authUser;
+}
+
+/**
+ * The one role guard. Every API route declares `config.access`; start-up
+ * fails for a route that does not. The user is re-read on every request, so
+ * a deactivation or role change takes effect at once, even on a token that
+ * has not expired.
+ */
+export function registerAuthGuard(app: FastifyInstance, deps: { db: Db; tokens: AccessTokens }): void {
+  app.decorateRequest('authUser', null);
+
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1/')) return;
+    if (!route.config?.access) {
+      throw new Error(`Route ${route.method} ${route.url} does not declare config.access`);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access || access === 'public') return;
+    const user = await authenticate(request, deps);
+    if (RANK[user.role] < REQUIRED[access]) {
+      throw forbidden(access === 'admin' ? 'Only an admin can do this' : 'Only an engineer or admin can do this');
+    }
+    request.authUser = user;
+  });
+}
+
+/** Resolves the bearer token of a request to an active user, or throws 401. */
+export async function authenticate(request: FastifyRequest, deps: { db: Db; tokens: AccessTokens }): Promise<AuthUser> {
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match?.[1]) throw unauthorized();
+  const claims = await deps.tokens.verify(match[1]);
+  if (!claims) throw unauthorized('Invalid or expired access token');
+  const row = await usersRepo.findById(deps.db, claims.userId);
+  if (!row || !row.is_active || row.team_id !== claims.teamId) throw unauthorized('This account is no longer active');
+  return { id: row.id, teamId: row.team_id, role: row.role, email: row.email, fullName: row.full_name };
+}

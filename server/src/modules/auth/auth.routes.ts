@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  LoginFormBody,
+  LoginJsonBody,
+  LogoutBody,
+  RefreshBody,
+  RegisterBody,
+  TokenResponse,
+  UserResponse,
+} from '@flowpilot/contracts';
+import { currentUser } from '../../lib/auth-guard.ts';
+import { errors } from '../../lib/http.ts';
+import type { AuthService } from './auth.service.ts';
+
+export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (app, { auth }) => {
+  const tags = ['auth'];
+
+  app.post(
+    '/auth/register',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Register: join a team with an invite code, or create a new team as its admin',
+        body: RegisterBody,
+        response: { 201: UserResponse, ...errors(400, 409, 422) },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await auth.register(request.body)),
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Sign in (OAuth2 password flow, form data)',
+        consumes: ['application/x-www-form-urlencoded'],
+        body: LoginFormBody,
+        response: { 200: TokenResponse, ...errors(401, 403, 422, 429) },
+      },
+    },
+    async (request) => auth.login({ email: request.body.username, password: request.body.password }, request.ip),
+  );
+
+  app.post(
+    '/auth/login/json',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Sign in with a JSON body',
+        body: LoginJsonBody,
+        response: { 200: TokenResponse, ...errors(401, 403, 422, 429) },
+      },
+    },
+    async (request) => auth.login(request.body, request.ip),
+  );
+
+  app.post(
+    '/auth/refresh',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Exchange a refresh token for a new pair (the old one stops working)',
+        body: RefreshBody,
+        response: { 200: TokenResponse, ...errors(401, 422) },
+      },
+    },
+    async (request) => auth.refresh(request.body.refresh_token),
+  );
+
+  app.get(
+    '/auth/me',
+    {
+      config: { access: 'member' },
+      schema: { tags, summary: 'The signed-in user', security: [{ bearer: [] }], response: { 200: UserResponse, ...errors(401) } },
+    },
+    async (request) => auth.me(currentUser(request).id),
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      config: { access: 'member' },
+      schema: {
+        tags,
+        summary: 'Sign out: revokes the given refresh token (or, without one, all of yours)',
+        security: [{ bearer: [] }],
+        body: LogoutBody.nullish(),
+        response: { 204: z.null().describe('Signed out'), ...errors(401, 422) },
+      },
+    },
+    async (request, reply) => {
+      await auth.logout(currentUser(request).id, request.body?.refresh_token);
+      return reply.status(204).send(null);
+    },
+  );
+};

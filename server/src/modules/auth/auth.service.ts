@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { LoginJsonBody, RegisterBody, TokenResponse, UserResponse } from '@flowpilot/contracts';
+import type { Db } from '../../db/client.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { badRequest, conflict, AppError, tooManyRequests, unauthorized } from '../../lib/errors.ts';
+import { burnPasswordCheck, hashPassword, passwordNeedsRehash, verifyPassword } from '../../lib/passwords.ts';
+import {
+  ACCESS_TOKEN_SECONDS,
+  REFRESH_TOKEN_SECONDS,
+  hashOpaqueToken,
+  newOpaqueToken,
+  type AccessTokens,
+} from '../../lib/tokens.ts';
+import * as teamRepo from '../team/team.repository.ts';
+import * as usersRepo from '../users/users.repository.ts';
+import { toUserResponse } from '../users/users.mapper.ts';
+import * as authRepo from './auth.repository.ts';
+
+/** Failed sign-ins allowed per window: strict per account, generous per address (a whole office shares one). */
+export interface LoginLimits {
+  accountFailures: number;
+  addressFailures: number;
+  windowSeconds: number;
+}
+
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { accountFailures: 10, addressFailures: 200, windowSeconds: 15 * 60 };
+
+export interface AuthServiceDeps {
+  db: Db;
+  tokens: AccessTokens;
+  loginLimits: LoginLimits;
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) {
+  async function issueTokens(
+    executor: Db,
+    user: usersRepo.UserRow,
+    familyId: string = randomUUID(),
+  ): Promise<TokenResponse> {
+    const refreshToken = newOpaqueToken();
+    await authRepo.insertRefreshToken(executor, {
+      userId: user.id,
+      familyId,
+      tokenHash: hashOpaqueToken(refreshToken),
+      expiresAt: new Date(Date.now() + REFRESH_TOKEN_SECONDS * 1000),
+    });
+    const accessToken = await tokens.sign({ userId: user.id, teamId: user.team_id, role: user.role });
+    return { access_token: accessToken, refresh_token: refreshToken, token_type: 'bearer', expires_in: ACCESS_TOKEN_SECONDS };
+  }
+
+  return {
+    /** Creates a user: into the invite's team with its role, or as the admin of a new team. */
+    async register(body: RegisterBody): Promise<UserResponse> {
+      if (await usersRepo.findByEmail(db, body.email)) throw conflict('An account with this email already exists');
+      const passwordHash = await hashPassword(body.password);
+      try {
+        const user = await db.transaction(async (tx) => {
+          if (body.invite_code) {
+            const codeHash = hashOpaqueToken(body.invite_code);
+            const invite = await teamRepo.findOpenInvite(tx, codeHash);
+            if (!invite) throw badRequest('This invite code is not valid: it is unknown, expired or already used');
+            const created = await usersRepo.insert(tx, {
+              team_id: invite.team_id,
+              email: body.email,
+              full_name: body.full_name,
+              role: invite.role,
+              password_hash: passwordHash,
+            });
+            // Single use: a concurrent registration with the same code loses here and rolls back.
+            if (!(await teamRepo.consumeInvite(tx, codeHash, created.id))) {
+              throw badRequest('This invite code is not valid: it is unknown, expired or already used');
+            }
+            return created;
+          }
+          const team = await teamRepo.insertTeam(tx, body.team_name ?? `${body.full_name}'s team`);
+          return usersRepo.insert(tx, {
+            team_id: team.id,
+            email: body.email,
+            full_name: body.full_name,
+            role: 'admin',
+            password_hash: passwordHash,
+          });
+        });
+        return toUserResponse(user);
+      } catch (err) {
+        if (isUniqueViolation(err, 'users_email_key')) throw conflict('An account with this email already exists');
+        throw err;
+      }
+    },
+
+    /** Checks the password under the sign-in limits and starts a new refresh-token family. */
+    async login(credentials: LoginJsonBody, address: string): Promise<TokenResponse> {
+      const accountKey = `account:${credentials.email}`;
+      const addressKey = `address:${address}`;
+      const { windowSeconds } = loginLimits;
+      const counters = await authRepo.readThrottle(db, [accountKey, addressKey], windowSeconds);
+      for (const c of counters) {
+        const limit = c.key === accountKey ? loginLimits.accountFailures : loginLimits.addressFailures;
+        if (c.failures >= limit) {
+          const retryAfter = (c.windowStartedAt.getTime() + windowSeconds * 1000 - Date.now()) / 1000;
+          const minutes = Math.max(1, Math.ceil(retryAfter / 60));
+          throw tooManyRequests(
+            c.key === accountKey
+              ? `Too many failed sign-ins for this account. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+              : `Too many failed sign-ins from this network. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+            retryAfter,
+          );
+        }
+      }
+
+      const user = await usersRepo.findByEmail(db, credentials.email);
+      const passwordOk = user ? await verifyPassword(user.password_hash, credentials.password) : false;
+      if (!user) await burnPasswordCheck(credentials.password);
+      if (!user || !passwordOk) {
+        await authRepo.recordFailure(db, accountKey, windowSeconds);
+        await authRepo.recordFailure(db, addressKey, windowSeconds);
+        throw unauthorized('Incorrect email or password');
+      }
+      if (!user.is_active) throw new AppError(403, 'This account has been deactivated. Ask an admin of your team.');
+
+      if (counters.some((c) => c.key === accountKey)) await authRepo.clearThrottle(db, accountKey);
+      if (passwordNeedsRehash(user.password_hash)) {
+        await usersRepo.update(db, user.id, { password_hash: await hashPassword(credentials.password) });
+      }
+      return issueTokens(db, user);
+    },
+
+    /**
+     * Rotates a refresh token. A token that was already rotated is being
+     * replayed (stolen or leaked): the whole family is revoked.
+     */
+    async refresh(refreshToken: string): Promise<TokenResponse> {
+      const row = await authRepo.findRefreshToken(db, hashOpaqueToken(refreshToken));
+      if (!row || row.revoked_at || row.expires_at <= new Date()) throw unauthorized('Invalid or expired refresh token');
+      const user = await usersRepo.findById(db, row.user_id);
+      if (!user?.is_active) throw unauthorized('This account is no longer active');
+      return db.transaction(async (tx) => {
+        if (!(await authRepo.markRotated(tx, row.id))) {
+          await authRepo.revokeFamily(tx, row.family_id);
+          return null;
+        }
+        return issueTokens(tx, user, row.family_id);
+      }).then((pair) => {
+        if (!pair) throw unauthorized('This refresh token was already used; every session from that sign-in is now signed out');
+        return pair;
+      });
+    },
+
+    /** Revokes the family of the given refresh token (if it is the caller's); without one, every refresh token of the caller. */
+    async logout(userId: string, refreshToken: string | undefined): Promise<void> {
+      if (!refreshToken) {
+        await authRepo.revokeAllForUser(db, userId);
+        return;
+      }
+      const row = await authRepo.findRefreshToken(db, hashOpaqueToken(refreshToken));
+      if (row && row.user_id === userId) await authRepo.revokeFamily(db, row.family_id);
+    },
+
+    async me(userId: string): Promise<UserResponse> {
+      const user = await usersRepo.findById(db, userId);
+      if (!user) throw unauthorized();
+      return toUserResponse(user);
+    },
+  };
+
+}

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, DB_KINDS, type TestApp } from '../../../test/harness.ts';
+
+describe.each(DB_KINDS)('auth on %s', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, { loginLimits: { accountFailures: 3, addressFailures: 6, windowSeconds: 60 } });
+  });
+  afterAll(async () => t?.close());
+
+  const post = (url: string, body: unknown, token?: string) => t.request({ method: 'POST', url, body, token });
+
+  it('registers a new team with the registrant as its admin', async () => {
+    const res = await post('/api/v1/auth/register', {
+      email: 'Owner@Contoso-MSP.example',
+      password: 'correct horse battery',
+      full_name: 'Olivia Owner',
+      team_name: 'Contoso MSP',
+    });
+    expect(res.statusCode).toBe(201);
+    const user = res.json();
+    expect(user).toMatchObject({ email: 'owner@contoso-msp.example', full_name: 'Olivia Owner', role: 'admin', is_active: true });
+    expect(user).not.toHaveProperty('password_hash');
+    const token = await t.login('owner@contoso-msp.example', 'correct horse battery');
+    const team = await t.request({ method: 'GET', url: '/api/v1/team', token });
+    expect(team.json()).toMatchObject({ id: user.team_id, name: 'Contoso MSP' });
+  });
+
+  it('refuses a second account with the same email, whatever its case', async () => {
+    const res = await post('/api/v1/auth/register', {
+      email: 'ADMIN@flowpilot.test',
+      password: 'another password',
+      full_name: 'Someone Else',
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().detail).toMatch(/already exists/);
+  });
+
+  it('lists each invalid registration field with its path', async () => {
+    const res = await post('/api/v1/auth/register', { email: 'not-an-email', password: 'short' });
+    expect(res.statusCode).toBe(422);
+    const locs = res.json().detail.map((d: { loc: string[] }) => d.loc.join('.'));
+    expect(locs).toEqual(expect.arrayContaining(['body.email', 'body.password', 'body.full_name']));
+  });
+
+  it('signs in with form data (OAuth2 password flow) and with JSON', async () => {
+    const form = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'username=engineer%40flowpilot.test&password=flowpilot-engineer&grant_type=password',
+    });
+    expect(form.statusCode).toBe(200);
+    expect(form.json()).toMatchObject({ token_type: 'bearer', expires_in: 900 });
+    const json = await post('/api/v1/auth/login/json', { email: 'Engineer@FlowPilot.test', password: 'flowpilot-engineer' });
+    expect(json.statusCode).toBe(200);
+    const me = await t.request({ method: 'GET', url: '/api/v1/auth/me', token: json.json().access_token });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ email: 'engineer@flowpilot.test', full_name: 'Sam Rivera', role: 'engineer' });
+  });
+
+  it('answers a wrong password and an unknown email alike', async () => {
+    const wrong = await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'nope-nope' });
+    const unknown = await post('/api/v1/auth/login/json', { email: 'ghost@flowpilot.test', password: 'nope-nope' });
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    expect(wrong.json()).toEqual(unknown.json());
+  });
+
+  it('refuses requests without a valid access token', async () => {
+    expect((await t.request({ method: 'GET', url: '/api/v1/auth/me' })).statusCode).toBe(401);
+    const forged = await t.request({ method: 'GET', url: '/api/v1/auth/me', token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' });
+    expect(forged.statusCode).toBe(401);
+    expect(forged.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('rotates the refresh token on every use', async () => {
+    const first = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
+    const second = await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token });
+    expect(second.statusCode).toBe(200);
+    const pair = second.json();
+    expect(pair.refresh_token).not.toBe(first.refresh_token);
+    expect((await t.request({ method: 'GET', url: '/api/v1/auth/me', token: pair.access_token })).statusCode).toBe(200);
+    const third = await post('/api/v1/auth/refresh', { refresh_token: pair.refresh_token });
+    expect(third.statusCode).toBe(200);
+  });
+
+  it('revokes the whole family when a rotated refresh token is used again', async () => {
+    const first = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
+    const other = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
+    const second = (await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token })).json();
+    const replay = await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token });
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json().detail).toMatch(/already used/);
+    // The thief's replay also killed the legitimate holder's newer token…
+    expect((await post('/api/v1/auth/refresh', { refresh_token: second.refresh_token })).statusCode).toBe(401);
+    // …but not a separate sign-in (another device).
+    expect((await post('/api/v1/auth/refresh', { refresh_token: other.refresh_token })).statusCode).toBe(200);
+  });
+
+  it('lets only one of two concurrent refreshes with the same token succeed', async () => {
+    const first = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
+    const results = await Promise.all([
+      post('/api/v1/auth/refresh', { refresh_token: first.refresh_token }),
+      post('/api/v1/auth/refresh', { refresh_token: first.refresh_token }),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+  });
+
+  it('refuses an unknown refresh token', async () => {
+    const res = await post('/api/v1/auth/refresh', { refresh_token: 'made-up-token' });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('logout revokes the refresh token', async () => {
+    const pair = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
+    const out = await post('/api/v1/auth/logout', { refresh_token: pair.refresh_token }, pair.access_token);
+    expect(out.statusCode).toBe(204);
+    expect((await post('/api/v1/auth/refresh', { refresh_token: pair.refresh_token })).statusCode).toBe(401);
+  });
+
+  it('logout without a body signs the user out of every device', async () => {
+    const a = (await post('/api/v1/auth/login/json', { email: 'engineer@flowpilot.test', password: 'flowpilot-engineer' })).json();
+    const b = (await post('/api/v1/auth/login/json', { email: 'engineer@flowpilot.test', password: 'flowpilot-engineer' })).json();
+    expect((await t.request({ method: 'POST', url: '/api/v1/auth/logout', token: a.access_token })).statusCode).toBe(204);
+    expect((await post('/api/v1/auth/refresh', { refresh_token: a.refresh_token })).statusCode).toBe(401);
+    expect((await post('/api/v1/auth/refresh', { refresh_token: b.refresh_token })).statusCode).toBe(401);
+  });
+
+  it("cannot revoke someone else's refresh token through logout", async () => {
+    const victim = (await post('/api/v1/auth/login/json', { email: 'admin@flowpilot.test', password: 'flowpilot-admin' })).json();
+    const tech = await t.tokenFor('technician');
+    await post('/api/v1/auth/logout', { refresh_token: victim.refresh_token }, tech);
+    expect((await post('/api/v1/auth/refresh', { refresh_token: victim.refresh_token })).statusCode).toBe(200);
+  });
+});
+
+describe.each(DB_KINDS)('sign-in limits on %s', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, { loginLimits: { accountFailures: 3, addressFailures: 8, windowSeconds: 60 } });
+  });
+  afterAll(async () => t?.close());
+
+  const login = (email: string, password: string, ip = '203.0.113.7') =>
+    t.app.inject({ method: 'POST', url: '/api/v1/auth/login/json', payload: { email, password }, remoteAddress: ip });
+
+  it('locks an account after its failed attempts, even for the right password, with Retry-After', async () => {
+    for (let i = 0; i < 3; i++) expect((await login('tech@flowpilot.test', 'wrong-password')).statusCode).toBe(401);
+    const locked = await login('tech@flowpilot.test', 'flowpilot-tech');
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(locked.json().detail).toMatch(/Too many failed sign-ins for this account/);
+    // Another account on the same address still signs in.
+    expect((await login('engineer@flowpilot.test', 'flowpilot-engineer')).statusCode).toBe(200);
+  });
+
+  it('limits an address generously, across accounts', async () => {
+    const ip = '198.51.100.20';
+    for (let i = 0; i < 8; i++) expect((await login(`user${i}@elsewhere.example`, 'wrong-password', ip)).statusCode).toBe(401);
+    const blocked = await login('admin@flowpilot.test', 'flowpilot-admin', ip);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().detail).toMatch(/from this network/);
+    expect((await login('admin@flowpilot.test', 'flowpilot-admin', '198.51.100.21')).statusCode).toBe(200);
+  });
+
+  it('a successful sign-in clears the account counter', async () => {
+    for (let i = 0; i < 2; i++) await login('admin@flowpilot.test', 'wrong-password', '192.0.2.50');
+    expect((await login('admin@flowpilot.test', 'flowpilot-admin', '192.0.2.50')).statusCode).toBe(200);
+    for (let i = 0; i < 2; i++) await login('admin@flowpilot.test', 'wrong-password', '192.0.2.51');
+    expect((await login('admin@flowpilot.test', 'flowpilot-admin', '192.0.2.51')).statusCode).toBe(200);
+  });
+});
