@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, screenshot, signIn, startServer, type RunningServer } from './support.ts';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function newPage(opts: { colorScheme?: 'light' | 'dark'; width?: number } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: { width: opts.width ?? 1280, height: 800 },
+    colorScheme: opts.colorScheme ?? 'light',
+  });
+  return { context, page: await context.newPage() };
+}
+
+const nav = (page: Page) => page.getByRole('navigation', { name: 'Main navigation' });
+
+async function navLabels(page: Page): Promise<string[]> {
+  const nav = page.getByRole('navigation', { name: 'Main navigation' });
+  await nav.getByRole('link').first().waitFor();
+  return (await nav.getByRole('link').allInnerTexts()).map((t) => t.trim());
+}
+
+describe('app shell by role', () => {
+  it('technician: sign-in errors, then the technician shell without admin or queue', async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${server.url}/sessions`);
+    await page.waitForURL('**/login');
+    await screenshot(page, 'login');
+
+    await signIn(page, server.url, 'tech@flowpilot.test', 'not-my-password');
+    await expect.poll(() => page.getByRole('alert').innerText()).toContain('Incorrect email or password');
+    await screenshot(page, 'login-wrong-password');
+
+    await page.getByLabel('Password', { exact: true }).fill('flowpilot-tech');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Back to the page they asked for before signing in.
+    await page.getByRole('heading', { name: 'My sessions' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/sessions');
+    expect(await navLabels(page)).toEqual(['Home', 'Decision trees', 'Sessions']);
+
+    await nav(page).getByRole('link', { name: 'Home' }).click();
+    await page.getByRole('heading', { name: 'Welcome back, Jamie' }).waitFor();
+    await screenshot(page, 'home-technician');
+
+    // A page above the role is not there for them.
+    await page.goto(`${server.url}/admin/users`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+
+    // A reload keeps the session (the access token is renewed silently from the refresh token).
+    await page.goto(`${server.url}/`);
+    await page.getByRole('heading', { name: 'Welcome back, Jamie' }).waitFor();
+    await context.close();
+  });
+
+  it('engineer: sees the escalation queue but not admin', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, server.url, 'engineer@flowpilot.test', 'flowpilot-engineer');
+    await page.getByRole('heading', { name: 'Welcome back, Sam' }).waitFor();
+    expect(await navLabels(page)).toEqual(['Home', 'Decision trees', 'Sessions', 'Escalation queue']);
+    await nav(page).getByRole('link', { name: 'Escalation queue' }).click();
+    await page.getByRole('heading', { name: 'Escalation queue' }).waitFor();
+    await screenshot(page, 'escalation-queue-engineer');
+    await context.close();
+  });
+
+  it('admin: manages users and invites, signs out; a locked-out account is told so', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, server.url, 'admin@flowpilot.test', 'flowpilot-admin');
+    await page.getByRole('heading', { name: 'Welcome back, Morgan' }).waitFor();
+    expect(await navLabels(page)).toEqual(['Home', 'Decision trees', 'Sessions', 'Escalation queue', 'Users & invites']);
+    await screenshot(page, 'home-admin');
+
+    await nav(page).getByRole('link', { name: 'Users & invites' }).click();
+    await page.getByRole('heading', { name: 'Users & invites' }).waitFor();
+    await page.getByText('jamie', { exact: false }).first().waitFor();
+    for (const name of ['Morgan Price', 'Sam Rivera', 'Jamie Chen']) await expect.poll(() => page.getByText(name).count()).toBeGreaterThan(0);
+
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a user' });
+    await dialog.getByLabel('Full name').fill('Riley Novak');
+    await dialog.getByLabel('Email').fill('riley@flowpilot.test');
+    await dialog.getByLabel('Temporary password').fill('riley-temp-pass');
+    await dialog.getByRole('button', { name: 'Add user' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText('riley@flowpilot.test').waitFor();
+
+    await page.getByRole('button', { name: 'Create invite code' }).click();
+    const code = await page.getByTestId('invite-code').innerText();
+    expect(code.length).toBeGreaterThan(10);
+    await screenshot(page, 'admin-users');
+
+    await page.getByRole('button', { name: 'Account menu' }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL('**/login');
+
+    // The new user mistypes their password until the account locks.
+    for (let i = 0; i < 10; i++) {
+      await signIn(page, server.url, 'riley@flowpilot.test', `wrong-${i}`);
+      await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/Incorrect email or password/);
+    }
+    await signIn(page, server.url, 'riley@flowpilot.test', 'riley-temp-pass');
+    await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/Too many failed sign-ins for this account/);
+    await screenshot(page, 'login-locked');
+    await context.close();
+  });
+
+  it('dark mode and a phone-sized screen', async () => {
+    const { context, page } = await newPage({ colorScheme: 'dark', width: 390 });
+    await signIn(page, server.url, 'engineer@flowpilot.test', 'flowpilot-engineer');
+    await page.getByRole('heading', { name: 'Welcome back, Sam' }).waitFor();
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).not.toBe('rgb(255, 255, 255)');
+    await page.getByRole('button', { name: 'Toggle navigation' }).click();
+    await nav(page).getByRole('link', { name: 'Escalation queue' }).click();
+    await page.getByRole('heading', { name: 'Escalation queue' }).waitFor();
+    await screenshot(page, 'mobile-dark');
+    await context.close();
+  });
+});

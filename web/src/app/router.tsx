@@ -1,0 +1,70 @@
+import type { ReactNode } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { Center, Loader } from '@mantine/core';
+import type { Role } from '@flowpilot/contracts';
+import { hasRole, useAuth } from '../lib/auth.tsx';
+import { AppLayout } from './layout/app-layout.tsx';
+import { LoginPage } from '../features/auth/login-page.tsx';
+import { HomePage } from '../features/home/home-page.tsx';
+import { TreesPage } from '../features/trees/trees-page.tsx';
+import { SessionsPage } from '../features/sessions/sessions-page.tsx';
+import { EscalationQueuePage } from '../features/escalations/escalation-queue-page.tsx';
+import { UsersPage } from '../features/admin/users-page.tsx';
+import { NotFoundPage } from '../components/not-found-page.tsx';
+
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { user, loading } = useAuth();
+  const location = useLocation();
+  if (loading) {
+    return (
+      <Center h="100vh">
+        <Loader aria-label="Loading" />
+      </Center>
+    );
+  }
+  if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return children;
+}
+
+function RequireRole({ role, children }: { role: Role; children: ReactNode }) {
+  const { user } = useAuth();
+  return hasRole(user, role) ? children : <NotFoundPage />;
+}
+
+export function AppRouter() {
+  return (
+    <BrowserRouter>
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route
+          element={
+            <RequireAuth>
+              <AppLayout />
+            </RequireAuth>
+          }
+        >
+          <Route index element={<HomePage />} />
+          <Route path="trees" element={<TreesPage />} />
+          <Route path="sessions" element={<SessionsPage />} />
+          <Route
+            path="escalations"
+            element={
+              <RequireRole role="engineer">
+                <EscalationQueuePage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="admin/users"
+            element={
+              <RequireRole role="admin">
+                <UsersPage />
+              </RequireRole>
+            }
+          />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Routes>
+    </BrowserRouter>
+  );
+}

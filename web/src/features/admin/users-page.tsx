@@ -1,0 +1,261 @@
+import { useState } from 'react';
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  Code,
+  CopyButton,
+  Group,
+  Modal,
+  Paper,
+  PasswordInput,
+  Select,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  Tooltip,
+} from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useDisclosure } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconCheck, IconCopy, IconTrash, IconUserPlus } from '@tabler/icons-react';
+import { ROLES, type Role, type UserResponse } from '@flowpilot/contracts';
+import { ROLE_LABEL, useAuth } from '../../lib/auth.tsx';
+import { PageHeader } from '../../components/page-header.tsx';
+import { useCreateInvite, useCreateUser, useInvites, useRevokeInvite, useTeamUsers, useUpdateUser } from './users-api.ts';
+
+const roleOptions = ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r] }));
+
+function AddUserModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const create = useCreateUser();
+  const form = useForm({
+    initialValues: { full_name: '', email: '', role: 'technician' as Role, password: '' },
+    validate: {
+      full_name: (v) => (v.trim() ? null : 'Enter a name'),
+      email: (v) => (/^\S+@\S+\.\S+$/.test(v.trim()) ? null : 'Enter a valid email address'),
+      password: (v) => (v.length >= 8 ? null : 'At least 8 characters'),
+    },
+  });
+  const submit = form.onSubmit(async (values) => {
+    try {
+      const user = await create.mutateAsync({ ...values, email: values.email.trim(), full_name: values.full_name.trim() });
+      notifications.show({ color: 'green', title: 'User added', message: `${user.full_name} can sign in now.` });
+      form.reset();
+      onClose();
+    } catch {
+      /* shown below */
+    }
+  });
+  return (
+    <Modal opened={opened} onClose={onClose} title="Add a user" centered>
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          {create.error && (
+            <Alert color="red" role="alert">
+              {create.error.message}
+            </Alert>
+          )}
+          <TextInput label="Full name" data-autofocus {...form.getInputProps('full_name')} />
+          <TextInput label="Email" type="email" {...form.getInputProps('email')} />
+          <Select label="Role" data={roleOptions} allowDeselect={false} {...form.getInputProps('role')} />
+          <PasswordInput label="Temporary password" description="Share it with them securely." {...form.getInputProps('password')} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Add user
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function UserRow({ user, isSelf }: { user: UserResponse; isSelf: boolean }) {
+  const update = useUpdateUser();
+  const change = async (body: Parameters<typeof update.mutateAsync>[0]['body'], done: string) => {
+    try {
+      await update.mutateAsync({ id: user.id, body });
+      notifications.show({ color: 'green', message: done });
+    } catch (err) {
+      notifications.show({ color: 'red', title: 'Not changed', message: (err as Error).message });
+    }
+  };
+  return (
+    <Table.Tr style={{ opacity: user.is_active ? 1 : 0.6 }}>
+      <Table.Td>
+        <Text fw={500} size="sm">
+          {user.full_name} {isSelf && <Badge size="xs" variant="light">you</Badge>}
+        </Text>
+        <Text size="xs" c="dimmed">
+          {user.email}
+        </Text>
+      </Table.Td>
+      <Table.Td w={170}>
+        <Select
+          aria-label={`Role of ${user.full_name}`}
+          size="xs"
+          data={roleOptions}
+          value={user.role}
+          allowDeselect={false}
+          disabled={update.isPending}
+          onChange={(role) => role && role !== user.role && change({ role: role as Role }, `${user.full_name} is now ${ROLE_LABEL[role as Role].toLowerCase()}.`)}
+        />
+      </Table.Td>
+      <Table.Td>
+        <Badge color={user.is_active ? 'green' : 'gray'} variant="light">
+          {user.is_active ? 'Active' : 'Deactivated'}
+        </Badge>
+      </Table.Td>
+      <Table.Td ta="right">
+        {!isSelf && (
+          <Button
+            size="xs"
+            variant="subtle"
+            color={user.is_active ? 'red' : 'blue'}
+            loading={update.isPending}
+            onClick={() =>
+              change(
+                { is_active: !user.is_active },
+                user.is_active ? `${user.full_name} is deactivated and signed out.` : `${user.full_name} is active again.`,
+              )
+            }
+          >
+            {user.is_active ? 'Deactivate' : 'Reactivate'}
+          </Button>
+        )}
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function InvitesPanel() {
+  const invites = useInvites();
+  const create = useCreateInvite();
+  const revoke = useRevokeInvite();
+  const [role, setRole] = useState<Role>('technician');
+  const [code, setCode] = useState<string | null>(null);
+  return (
+    <Paper withBorder p="lg" radius="md">
+      <Title order={4} mb={4}>
+        Invite codes
+      </Title>
+      <Text size="sm" c="dimmed" mb="md">
+        A code lets one person register into this team with the chosen role. It works once and expires after 7 days.
+      </Text>
+      <Group align="flex-end">
+        <Select label="Role" data={roleOptions} value={role} onChange={(v) => v && setRole(v as Role)} allowDeselect={false} w={180} />
+        <Button
+          loading={create.isPending}
+          onClick={async () => {
+            const invite = await create.mutateAsync({ role });
+            setCode(invite.invite_code);
+          }}
+        >
+          Create invite code
+        </Button>
+      </Group>
+      {code && (
+        <Alert color="blue" mt="md" title="New invite code (shown once)">
+          <Group gap="xs">
+            <Code fz="sm" data-testid="invite-code">
+              {code}
+            </Code>
+            <CopyButton value={code}>
+              {({ copied, copy }) => (
+                <Tooltip label={copied ? 'Copied' : 'Copy'}>
+                  <ActionIcon variant="subtle" onClick={copy} aria-label="Copy invite code">
+                    {copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
+                  </ActionIcon>
+                </Tooltip>
+              )}
+            </CopyButton>
+          </Group>
+        </Alert>
+      )}
+      {(invites.data?.items.length ?? 0) > 0 && (
+        <Table mt="md" verticalSpacing="xs">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Open invite</Table.Th>
+              <Table.Th>Expires</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {invites.data!.items.map((inv) => (
+              <Table.Tr key={inv.id}>
+                <Table.Td>{ROLE_LABEL[inv.role]}</Table.Td>
+                <Table.Td>{new Date(inv.expires_at).toLocaleString()}</Table.Td>
+                <Table.Td ta="right">
+                  <ActionIcon variant="subtle" color="red" aria-label="Revoke invite" onClick={() => revoke.mutate(inv.id)}>
+                    <IconTrash size={16} />
+                  </ActionIcon>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Paper>
+  );
+}
+
+export function UsersPage() {
+  const { user: me } = useAuth();
+  const users = useTeamUsers();
+  const [adding, { open, close }] = useDisclosure(false);
+  return (
+    <>
+      <PageHeader
+        title="Users & invites"
+        description="Who is on your team and what they may do."
+        actions={
+          <Button leftSection={<IconUserPlus size={16} />} onClick={open}>
+            Add user
+          </Button>
+        }
+      />
+      <Stack gap="lg">
+        <Paper withBorder radius="md">
+          <Table.ScrollContainer minWidth={560}>
+            <Table verticalSpacing="sm" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Role</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th />
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {users.isPending &&
+                  [0, 1, 2].map((i) => (
+                    <Table.Tr key={i}>
+                      <Table.Td colSpan={4}>
+                        <Skeleton h={28} />
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                {users.data?.items.map((u) => <UserRow key={u.id} user={u} isSelf={u.id === me?.id} />)}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          {users.error && (
+            <Alert color="red" m="md">
+              {users.error.message}
+            </Alert>
+          )}
+        </Paper>
+        <InvitesPanel />
+      </Stack>
+      <AddUserModal opened={adding} onClose={close} />
+    </>
+  );
+}
