@@ -14,7 +14,7 @@ if (!existsSync(path.join(root, 'web', 'dist', 'index.html'))) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'src', 'server.ts')], {
+const server = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'server', 'src', 'server.ts')], {
   cwd: process.cwd(),
   stdio: 'inherit',
 });

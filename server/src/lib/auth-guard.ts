@@ -24,6 +24,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     authUser: AuthUser | null;
   }
+  interface FastifyInstance {
+    /** Every API route with the access it declared (for tests and audits). */
+    routeAccess: { method: string; url: string; access: Access }[];
+  }
 }
 
 const RANK: Record<Role, number> = { technician: 1, engineer: 2, admin: 3 };
@@ -43,12 +47,14 @@ export function currentUser(request: FastifyRequest): AuthUser {
  */
 export function registerAuthGuard(app: FastifyInstance, deps: { db: Db; tokens: AccessTokens }): void {
   app.decorateRequest('authUser', null);
+  const routeAccess: FastifyInstance['routeAccess'] = [];
+  app.decorate('routeAccess', routeAccess);
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/v1/')) return;
-    if (!route.config?.access) {
-      throw new Error(`Route ${route.method} ${route.url} does not declare config.access`);
-    }
+    const access = route.config?.access;
+    if (!access) throw new Error(`Route ${route.method} ${route.url} does not declare config.access`);
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeAccess.push({ method, url: route.url, access });
   });
 
   app.addHook('onRequest', async (request) => {

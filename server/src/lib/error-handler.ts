@@ -4,24 +4,53 @@ import { AppError } from './errors.ts';
 
 type Loc = (string | number)[];
 
+/** PostgreSQL cannot store U+0000 in text: such input is refused up front, naming the field. */
+class NulCharacterError extends Error {
+  constructor(readonly loc: Loc) {
+    super('NUL character in input');
+  }
+}
+
+function findNul(value: unknown, loc: Loc, depth = 0): Loc | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? loc : null;
+  if (depth > 32 || value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    const found = findNul(child, [...loc, Array.isArray(value) ? Number(key) : key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 /**
  * Maps every error to `{"detail": ...}` with the right status. Anything not
  * known is logged and answered with a generic 500 that leaks nothing.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    const found = findNul(request.body, ['body']) ?? findNul(request.query, ['querystring']) ?? findNul(request.params, ['params']);
+    if (found) throw new NulCharacterError(found);
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof NulCharacterError) {
+      return reply.status(422).send({ detail: [{ loc: error.loc, msg: 'Text must not contain NUL characters', type: 'nul_character' }] });
+    }
     if (error instanceof AppError) {
       return reply.status(error.status).headers(error.headers).send({ detail: error.detail });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = error.validationContext ?? 'body';
-      const detail = error.validation.map((v) => {
+      const seen = new Set<string>();
+      const detail = [];
+      // One entry per field: the first problem is the one to fix.
+      for (const v of error.validation) {
+        if (seen.has(v.instancePath)) continue;
+        seen.add(v.instancePath);
         const path: Loc = v.instancePath
           .split('/')
           .filter((p) => p !== '')
           .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-        return { loc: [where, ...path], msg: v.message ?? 'Invalid value', type: v.keyword };
-      });
+        detail.push({ loc: [where, ...path], msg: v.message ?? 'Invalid value', type: v.keyword });
+      }
       return reply.status(422).send({ detail });
     }
     if (error instanceof ResponseSerializationError) {
