@@ -4,23 +4,25 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DB_KINDS } from '../../test/harness.ts';
-import { openDatabase, type Database } from './client.ts';
+import { openDatabase, queryRows, type Database } from './client.ts';
 import { DataDirLockedError } from './data-dir-lock.ts';
 import { DEMO_LOGINS, seedDemoData } from './seed.ts';
 
 async function tables(database: Database): Promise<string[]> {
-  const result = await database.db.execute<{ table_name: string }>(
+  const rows = await queryRows<{ table_name: string }>(
+    database.db,
     sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
   );
-  return result.rows.map((r) => r.table_name);
+  return rows.map((r) => r.table_name);
 }
 
 async function columns(database: Database): Promise<string[]> {
-  const result = await database.db.execute<{ c: string }>(
+  const rows = await queryRows<{ c: string }>(
+    database.db,
     sql`select table_name || '.' || column_name || ':' || data_type || ':' || is_nullable as c
         from information_schema.columns where table_schema = 'public' order by 1`,
   );
-  return result.rows.map((r) => r.c);
+  return rows.map((r) => r.c);
 }
 
 describe.each(DB_KINDS)('database on %s', (kind) => {
@@ -41,8 +43,8 @@ describe.each(DB_KINDS)('database on %s', (kind) => {
   it('seeds the demo team once, however often start-up runs', async () => {
     expect(await seedDemoData(database.db)).toBe(true);
     expect(await seedDemoData(database.db)).toBe(false);
-    const users = await database.db.execute<{ email: string; role: string }>(sql`select email, role from users order by email`);
-    expect(users.rows).toEqual(
+    const users = await queryRows<{ email: string; role: string }>(database.db, sql`select email, role from users order by email`);
+    expect(users).toEqual(
       DEMO_LOGINS.map((l) => ({ email: l.email, role: l.role })).sort((a, b) => a.email.localeCompare(b.email)),
     );
   });
@@ -60,8 +62,8 @@ describe('embedded database on disk', () => {
 
     const second = await openDatabase({ dataDir });
     await second.migrate();
-    const count = await second.db.execute<{ n: number }>(sql`select count(*)::int as n from users`);
-    expect(count.rows[0]?.n).toBe(3);
+    const count = await queryRows<{ n: number }>(second.db, sql`select count(*)::int as n from users`);
+    expect(count[0]?.n).toBe(3);
     expect(await seedDemoData(second.db)).toBe(false);
     await second.close();
   });

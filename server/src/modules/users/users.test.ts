@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { schema } from '../../db/client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, DB_KINDS, type TestApp } from '../../../test/harness.ts';
 
@@ -198,7 +200,7 @@ describe.each(DB_KINDS)('users and team on %s', (kind) => {
 
     it('an expired code does not work', async () => {
       const created = (await t.request({ method: 'POST', url: '/api/v1/team/invites', token: admin, body: { role: 'technician' } })).json();
-      await t.database.db.execute(`update invites set expires_at = now() - interval '1 minute' where id = '${created.id}'`);
+      await t.database.db.update(schema.invites).set({ expires_at: new Date(Date.now() - 60_000) }).where(eq(schema.invites.id, created.id));
       const reg = await t.request({
         method: 'POST',
         url: '/api/v1/auth/register',
