@@ -15,6 +15,8 @@ export interface AuthUser {
   role: Role;
   email: string;
   fullName: string;
+  /** The row as read for this request, so `/auth/me` needs no second query. */
+  row: usersRepo.UserRow;
 }
 
 declare module 'fastify' {
@@ -77,5 +79,5 @@ export async function authenticate(request: FastifyRequest, deps: { db: Db; toke
   if (!claims) throw unauthorized('Invalid or expired access token');
   const row = await usersRepo.findById(deps.db, claims.userId);
   if (!row || !row.is_active || row.team_id !== claims.teamId) throw unauthorized('This account is no longer active');
-  return { id: row.id, teamId: row.team_id, role: row.role, email: row.email, fullName: row.full_name };
+  return { id: row.id, teamId: row.team_id, role: row.role, email: row.email, fullName: row.full_name, row };
 }

@@ -79,7 +79,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
       config: { access: 'member' },
       schema: { tags, summary: 'The signed-in user', security: [{ bearer: [] }], response: { 200: UserResponse, ...errors(401) } },
     },
-    async (request) => auth.me(currentUser(request).id),
+    async (request) => auth.me(currentUser(request)),
   );
 
   app.post(

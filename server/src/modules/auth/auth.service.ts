@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LoginJsonBody, RegisterBody, TokenResponse, UserResponse } from '@flowpilot/contracts';
 import type { Db } from '../../db/client.ts';
+import type { AuthUser } from '../../lib/auth-guard.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { badRequest, conflict, AppError, tooManyRequests, unauthorized } from '../../lib/errors.ts';
 import { burnPasswordCheck, hashPassword, passwordNeedsRehash, verifyPassword } from '../../lib/passwords.ts';
@@ -158,10 +159,9 @@ export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) 
       if (row && row.user_id === userId) await authRepo.revokeFamily(db, row.family_id);
     },
 
-    async me(userId: string): Promise<UserResponse> {
-      const user = await usersRepo.findById(db, userId);
-      if (!user) throw unauthorized();
-      return toUserResponse(user);
+    /** The signed-in user, as the guard read it on this request. */
+    me(actor: AuthUser): UserResponse {
+      return toUserResponse(actor.row);
     },
   };
 

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm';
 import type { Role } from '@flowpilot/contracts';
 import { schema, type Db } from '../../db/client.ts';
 
@@ -6,8 +6,18 @@ const { users } = schema;
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 
+const prepareFindById = (db: Db) =>
+  db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare('users_find_by_id');
+const findByIdStatements = new WeakMap<Db, ReturnType<typeof prepareFindById>>();
+
+/** Runs on every authenticated request, so it is a prepared statement, built once per database handle. */
 export async function findById(db: Db, id: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  let statement = findByIdStatements.get(db);
+  if (!statement) {
+    statement = prepareFindById(db);
+    findByIdStatements.set(db, statement);
+  }
+  const [row] = await statement.execute({ id });
   return row;
 }
 
