@@ -59,6 +59,25 @@ describe('app shell by role', () => {
     // A reload keeps the session (the access token is renewed silently from the refresh token).
     await page.goto(`${server.url}/`);
     await page.getByRole('heading', { name: 'Welcome back, Jamie' }).waitFor();
+
+    // They change their password from the account menu and stay signed in.
+    await page.getByRole('button', { name: 'Account menu' }).click();
+    await page.getByRole('menuitem', { name: 'Change password' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change password' });
+    await dialog.getByLabel('Current password').fill('wrong-current');
+    await dialog.getByLabel('New password', { exact: true }).fill('jamies-new-password');
+    await dialog.getByLabel('Repeat new password').fill('jamies-new-password');
+    await dialog.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => dialog.getByRole('alert').innerText()).toContain('current password is not correct');
+    await dialog.getByLabel('Current password').fill('flowpilot-tech');
+    await dialog.getByRole('button', { name: 'Change password' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Welcome back, Jamie' }).waitFor();
+    await page.getByRole('button', { name: 'Account menu' }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await signIn(page, server.url, 'tech@flowpilot.test', 'jamies-new-password');
+    await page.getByRole('heading', { name: 'Welcome back, Jamie' }).waitFor();
     await context.close();
   });
 
@@ -94,6 +113,13 @@ describe('app shell by role', () => {
     await dialog.waitFor({ state: 'hidden' });
     await page.getByText('riley@flowpilot.test').waitFor();
 
+    const rileyRow = page.getByRole('row').filter({ hasText: 'riley@flowpilot.test' });
+    await rileyRow.getByRole('button', { name: 'Set password' }).click();
+    const reset = page.getByRole('dialog', { name: 'New password for Riley Novak' });
+    await reset.getByLabel('Temporary password').fill('riley-second-pass');
+    await reset.getByRole('button', { name: 'Set password' }).click();
+    await reset.waitFor({ state: 'hidden' });
+
     await page.getByRole('button', { name: 'Create invite code' }).click();
     const code = await page.getByTestId('invite-code').innerText();
     expect(code.length).toBeGreaterThan(10);
@@ -108,7 +134,7 @@ describe('app shell by role', () => {
       await signIn(page, server.url, 'riley@flowpilot.test', `wrong-${i}`);
       await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/Incorrect email or password/);
     }
-    await signIn(page, server.url, 'riley@flowpilot.test', 'riley-temp-pass');
+    await signIn(page, server.url, 'riley@flowpilot.test', 'riley-second-pass');
     await expect.poll(() => page.getByRole('alert').innerText()).toMatch(/Too many failed sign-ins for this account/);
     await screenshot(page, 'login-locked');
     await context.close();

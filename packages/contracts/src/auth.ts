@@ -45,3 +45,12 @@ export const LogoutBody = z
   .object({ refresh_token: z.string().min(1).max(512).optional() })
   .meta({ id: 'LogoutBody' });
 export type LogoutBody = z.infer<typeof LogoutBody>;
+
+export const ChangePasswordBody = z
+  .object({
+    current_password: z.string().min(1, 'Enter your current password').max(256),
+    new_password: Password,
+    refresh_token: z.string().min(1).max(512).optional().describe('The refresh token of this device, to stay signed in here'),
+  })
+  .meta({ id: 'ChangePasswordBody' });
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;

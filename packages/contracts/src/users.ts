@@ -58,6 +58,7 @@ export const UpdateUserBody = z
     role: Role.optional(),
     is_active: z.boolean().optional().describe('false deactivates: their sessions end at once'),
     full_name: FullName.optional(),
+    password: Password.optional().describe('Set a new temporary password; signs the user out everywhere'),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'Nothing to update' })
   .meta({ id: 'UpdateUserBody' });

@@ -38,6 +38,11 @@ class ApiClient {
   #refreshing: Promise<boolean> | null = null;
   #listeners = new Set<Listener>();
 
+  /** This device's refresh token, so a password change can keep this sign-in. */
+  get refreshToken(): string | null {
+    return localStorage.getItem(REFRESH_KEY);
+  }
+
   get hasSession(): boolean {
     return this.#accessToken !== null || localStorage.getItem(REFRESH_KEY) !== null;
   }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { schema, type Db } from '../../db/client.ts';
 
 const { refreshTokens, loginThrottle } = schema;
@@ -41,11 +41,18 @@ export async function revokeFamily(db: Db, familyId: string): Promise<void> {
     .where(and(eq(refreshTokens.family_id, familyId), isNull(refreshTokens.revoked_at)));
 }
 
-export async function revokeAllForUser(db: Db, userId: string): Promise<void> {
+/** Revokes every refresh token of a user, except those of `keepFamilyId` when given. */
+export async function revokeAllForUser(db: Db, userId: string, keepFamilyId?: string): Promise<void> {
   await db
     .update(refreshTokens)
     .set({ revoked_at: new Date() })
-    .where(and(eq(refreshTokens.user_id, userId), isNull(refreshTokens.revoked_at)));
+    .where(
+      and(
+        eq(refreshTokens.user_id, userId),
+        isNull(refreshTokens.revoked_at),
+        keepFamilyId ? ne(refreshTokens.family_id, keepFamilyId) : undefined,
+      ),
+    );
 }
 
 export interface ThrottleState {
@@ -85,4 +92,18 @@ export async function recordFailure(db: Db, key: string, windowSeconds: number):
 
 export async function clearThrottle(db: Db, key: string): Promise<void> {
   await db.delete(loginThrottle).where(eq(loginThrottle.key, key));
+}
+
+export async function pruneThrottle(db: Db, windowSeconds: number): Promise<void> {
+  await db.delete(loginThrottle).where(sql`${loginThrottle.window_started_at} <= now() - make_interval(secs => ${windowSeconds})`);
+}
+
+/**
+ * Drops refresh tokens that expired or were revoked a day ago. Rotated ones
+ * stay until they expire: a replay of one must still be recognised.
+ */
+export async function pruneRefreshTokens(db: Db): Promise<void> {
+  await db
+    .delete(refreshTokens)
+    .where(sql`${refreshTokens.expires_at} < now() - interval '1 day' or ${refreshTokens.revoked_at} < now() - interval '1 day'`);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
+  ChangePasswordBody,
   LoginFormBody,
   LoginJsonBody,
   LogoutBody,
@@ -80,6 +81,25 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
       schema: { tags, summary: 'The signed-in user', security: [{ bearer: [] }], response: { 200: UserResponse, ...errors(401) } },
     },
     async (request) => auth.me(currentUser(request)),
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      config: { access: 'member' },
+      schema: {
+        tags,
+        summary: 'Change your password; your other sign-ins end (pass `refresh_token` to keep this one)',
+        security: [{ bearer: [] }],
+        body: ChangePasswordBody,
+        response: { 204: z.null().describe('Changed'), ...errors(400, 401, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { current_password, new_password, refresh_token } = request.body;
+      await auth.changePassword(currentUser(request), current_password, new_password, refresh_token, request.ip);
+      return reply.status(204).send(null);
+    },
   );
 
   app.post(

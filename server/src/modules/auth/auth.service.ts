@@ -51,6 +51,41 @@ export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) 
     return { access_token: accessToken, refresh_token: refreshToken, token_type: 'bearer', expires_in: ACCESS_TOKEN_SECONDS };
   }
 
+  /** Throws 429 when either key has used up its failures in the current window; returns the live counters. */
+  async function assertNotThrottled(accountKey: string, addressKey: string): Promise<authRepo.ThrottleState[]> {
+    const { windowSeconds } = loginLimits;
+    const counters = await authRepo.readThrottle(db, [accountKey, addressKey], windowSeconds);
+    for (const c of counters) {
+      const limit = c.key === accountKey ? loginLimits.accountFailures : loginLimits.addressFailures;
+      if (c.failures >= limit) {
+        const retryAfter = (c.windowStartedAt.getTime() + windowSeconds * 1000 - Date.now()) / 1000;
+        const minutes = Math.max(1, Math.ceil(retryAfter / 60));
+        const wait = `Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+        throw tooManyRequests(
+          c.key === accountKey
+            ? `Too many failed sign-ins for this account. ${wait}`
+            : `Too many failed sign-ins from this network. ${wait}`,
+          retryAfter,
+        );
+      }
+    }
+    return counters;
+  }
+
+  async function recordFailures(...keys: string[]): Promise<void> {
+    for (const key of keys) await authRepo.recordFailure(db, key, loginLimits.windowSeconds);
+    await pruneNowAndThen();
+  }
+
+  let lastPrune = 0;
+  /** Drops spent sign-in counters and dead refresh tokens, at most every ten minutes per process. */
+  async function pruneNowAndThen(): Promise<void> {
+    if (Date.now() - lastPrune < 10 * 60 * 1000) return;
+    lastPrune = Date.now();
+    await authRepo.pruneThrottle(db, loginLimits.windowSeconds);
+    await authRepo.pruneRefreshTokens(db);
+  }
+
   return {
     /** Creates a user: into the invite's team with its role, or as the admin of a new team. */
     async register(body: RegisterBody): Promise<UserResponse> {
@@ -95,28 +130,13 @@ export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) 
     async login(credentials: LoginJsonBody, address: string): Promise<TokenResponse> {
       const accountKey = `account:${credentials.email}`;
       const addressKey = `address:${address}`;
-      const { windowSeconds } = loginLimits;
-      const counters = await authRepo.readThrottle(db, [accountKey, addressKey], windowSeconds);
-      for (const c of counters) {
-        const limit = c.key === accountKey ? loginLimits.accountFailures : loginLimits.addressFailures;
-        if (c.failures >= limit) {
-          const retryAfter = (c.windowStartedAt.getTime() + windowSeconds * 1000 - Date.now()) / 1000;
-          const minutes = Math.max(1, Math.ceil(retryAfter / 60));
-          throw tooManyRequests(
-            c.key === accountKey
-              ? `Too many failed sign-ins for this account. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
-              : `Too many failed sign-ins from this network. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-            retryAfter,
-          );
-        }
-      }
+      const counters = await assertNotThrottled(accountKey, addressKey);
 
       const user = await usersRepo.findByEmail(db, credentials.email);
       const passwordOk = user ? await verifyPassword(user.password_hash, credentials.password) : false;
       if (!user) await burnPasswordCheck(credentials.password);
       if (!user || !passwordOk) {
-        await authRepo.recordFailure(db, accountKey, windowSeconds);
-        await authRepo.recordFailure(db, addressKey, windowSeconds);
+        await recordFailures(accountKey, addressKey);
         throw unauthorized('Incorrect email or password');
       }
       if (!user.is_active) throw new AppError(403, 'This account has been deactivated. Ask an admin of your team.');
@@ -157,6 +177,33 @@ export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) 
       }
       const row = await authRepo.findRefreshToken(db, hashOpaqueToken(refreshToken));
       if (row && row.user_id === userId) await authRepo.revokeFamily(db, row.family_id);
+    },
+
+    /**
+     * Changes the caller's password after checking the current one. Every
+     * other sign-in of theirs ends; the one given (this device) is kept.
+     */
+    async changePassword(
+      actor: AuthUser,
+      currentPassword: string,
+      newPassword: string,
+      keepRefreshToken: string | undefined,
+      address: string,
+    ): Promise<void> {
+      // Guessing the current password counts against the same limits as signing in.
+      const accountKey = `account:${actor.email}`;
+      const addressKey = `address:${address}`;
+      await assertNotThrottled(accountKey, addressKey);
+      if (!(await verifyPassword(actor.row.password_hash, currentPassword))) {
+        await recordFailures(accountKey, addressKey);
+        throw badRequest('The current password is not correct');
+      }
+      const passwordHash = await hashPassword(newPassword);
+      const keep = keepRefreshToken ? await authRepo.findRefreshToken(db, hashOpaqueToken(keepRefreshToken)) : undefined;
+      await db.transaction(async (tx) => {
+        await usersRepo.update(tx, actor.id, { password_hash: passwordHash });
+        await authRepo.revokeAllForUser(tx, actor.id, keep?.user_id === actor.id ? keep.family_id : undefined);
+      });
     },
 
     /** The signed-in user, as the guard read it on this request. */

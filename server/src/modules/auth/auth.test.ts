@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '../../db/client.ts';
+import * as authRepo from './auth.repository.ts';
 import { createTestApp, DB_KINDS, type TestApp } from '../../../test/harness.ts';
 
 describe.each(DB_KINDS)('auth on %s', (kind) => {
@@ -170,5 +173,85 @@ describe.each(DB_KINDS)('sign-in limits on %s', (kind) => {
     expect((await login('admin@flowpilot.test', 'flowpilot-admin', '192.0.2.50')).statusCode).toBe(200);
     for (let i = 0; i < 2; i++) await login('admin@flowpilot.test', 'wrong-password', '192.0.2.51');
     expect((await login('admin@flowpilot.test', 'flowpilot-admin', '192.0.2.51')).statusCode).toBe(200);
+  });
+});
+
+describe.each(DB_KINDS)('passwords on %s', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, { loginLimits: { accountFailures: 3, addressFailures: 50, windowSeconds: 60 } });
+  });
+  afterAll(async () => t?.close());
+
+  const signIn = async (email: string, password: string) =>
+    (await t.request({ method: 'POST', url: '/api/v1/auth/login/json', body: { email, password } })).json();
+
+  it('a user changes their password: this device stays signed in, the others are signed out', async () => {
+    const here = await signIn('engineer@flowpilot.test', 'flowpilot-engineer');
+    const elsewhere = await signIn('engineer@flowpilot.test', 'flowpilot-engineer');
+    const changed = await t.request({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      token: here.access_token,
+      body: { current_password: 'flowpilot-engineer', new_password: 'a-brand-new-secret', refresh_token: here.refresh_token },
+    });
+    expect(changed.statusCode).toBe(204);
+    expect((await t.request({ method: 'POST', url: '/api/v1/auth/refresh', body: { refresh_token: here.refresh_token } })).statusCode).toBe(200);
+    expect((await t.request({ method: 'POST', url: '/api/v1/auth/refresh', body: { refresh_token: elsewhere.refresh_token } })).statusCode).toBe(401);
+    expect((await t.request({ method: 'POST', url: '/api/v1/auth/login/json', body: { email: 'engineer@flowpilot.test', password: 'flowpilot-engineer' } })).statusCode).toBe(401);
+    await t.login('engineer@flowpilot.test', 'a-brand-new-secret');
+  });
+
+  it('a wrong current password is 400 and counts towards the lock-out; a weak new one is 422', async () => {
+    const token = await t.tokenFor('technician');
+    const weak = await t.request({ method: 'POST', url: '/api/v1/auth/password', token, body: { current_password: 'flowpilot-tech', new_password: 'short' } });
+    expect(weak.statusCode).toBe(422);
+    expect(weak.json().detail[0].loc).toEqual(['body', 'new_password']);
+    for (let i = 0; i < 3; i++) {
+      const wrong = await t.request({ method: 'POST', url: '/api/v1/auth/password', token, body: { current_password: `guess-${i}`, new_password: 'whatever-long' } });
+      expect(wrong.statusCode).toBe(400);
+    }
+    const locked = await t.request({ method: 'POST', url: '/api/v1/auth/password', token, body: { current_password: 'flowpilot-tech', new_password: 'whatever-long' } });
+    expect(locked.statusCode).toBe(429);
+    // The password did not change.
+    expect((await t.request({ method: 'POST', url: '/api/v1/auth/login/json', body: { email: 'tech@flowpilot.test', password: 'whatever-long' } })).statusCode).not.toBe(200);
+  });
+
+  it('an admin sets a new temporary password, which signs the user out everywhere', async () => {
+    const admin = await t.tokenFor('admin');
+    const created = (
+      await t.request({ method: 'POST', url: '/api/v1/users', token: admin, body: { email: 'forgetful@flowpilot.test', password: 'forgot-this-one', full_name: 'Fo Getful', role: 'technician' } })
+    ).json();
+    const pair = await signIn('forgetful@flowpilot.test', 'forgot-this-one');
+    const reset = await t.request({ method: 'PATCH', url: `/api/v1/users/${created.id}`, token: admin, body: { password: 'temporary-123' } });
+    expect(reset.statusCode).toBe(200);
+    expect(reset.json()).not.toHaveProperty('password');
+    expect((await t.request({ method: 'POST', url: '/api/v1/auth/refresh', body: { refresh_token: pair.refresh_token } })).statusCode).toBe(401);
+    await t.login('forgetful@flowpilot.test', 'temporary-123');
+  });
+
+  it('housekeeping drops spent counters and dead refresh tokens, but keeps rotated ones for replay detection', async () => {
+    const db = t.database.db;
+    const user = (await t.request({ method: 'GET', url: '/api/v1/auth/me', token: await t.tokenFor('admin') })).json();
+    const day = 24 * 60 * 60 * 1000;
+    const family = randomUUID();
+    await db.insert(schema.refreshTokens).values([
+      { user_id: user.id, family_id: family, token_hash: 'expired', expires_at: new Date(Date.now() - 2 * day) },
+      { user_id: user.id, family_id: family, token_hash: 'revoked', expires_at: new Date(Date.now() + day), revoked_at: new Date(Date.now() - 2 * day) },
+      { user_id: user.id, family_id: family, token_hash: 'rotated', expires_at: new Date(Date.now() + day), rotated_at: new Date(Date.now() - 2 * day) },
+    ]);
+    await db.insert(schema.loginThrottle).values([
+      { key: 'account:old@example.com', failures: 5, window_started_at: new Date(Date.now() - day) },
+      { key: 'account:fresh@example.com', failures: 5 },
+    ]);
+    await authRepo.pruneRefreshTokens(db);
+    await authRepo.pruneThrottle(db, 60);
+    const hashes = (await db.select({ h: schema.refreshTokens.token_hash }).from(schema.refreshTokens)).map((r) => r.h);
+    expect(hashes).toContain('rotated');
+    expect(hashes).not.toContain('expired');
+    expect(hashes).not.toContain('revoked');
+    const keys = (await db.select({ k: schema.loginThrottle.key }).from(schema.loginThrottle)).map((r) => r.k);
+    expect(keys).toContain('account:fresh@example.com');
+    expect(keys).not.toContain('account:old@example.com');
   });
 });

@@ -48,11 +48,13 @@ export function createUsersService({ db }: { db: Db }) {
     },
 
     /**
-     * Changes role, name or active state. Deactivation signs the user out
-     * everywhere at once. A team always keeps at least one active admin.
+     * Changes role, name, active state or password. Deactivation and a new
+     * password sign the user out everywhere at once. A team always keeps at
+     * least one active admin.
      */
     async update(actor: AuthUser, id: string, body: UpdateUserBody): Promise<UserResponse> {
       if (id === actor.id && body.is_active === false) throw badRequest('You cannot deactivate your own account');
+      const passwordHash = body.password !== undefined ? await hashPassword(body.password) : undefined;
       const row = await db.transaction(async (tx) => {
         const target = await usersRepo.findInTeam(tx, actor.teamId, id);
         if (!target) throw notFound('User');
@@ -68,9 +70,10 @@ export function createUsersService({ db }: { db: Db }) {
           ...(body.role !== undefined && { role: body.role }),
           ...(body.is_active !== undefined && { is_active: body.is_active }),
           ...(body.full_name !== undefined && { full_name: body.full_name }),
+          ...(passwordHash !== undefined && { password_hash: passwordHash }),
         });
         if (!updated) throw notFound('User');
-        if (body.is_active === false) await authRepo.revokeAllForUser(tx, id);
+        if (body.is_active === false || passwordHash !== undefined) await authRepo.revokeAllForUser(tx, id);
         return updated;
       });
       return toUserResponse(row);

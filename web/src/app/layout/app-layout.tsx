@@ -20,6 +20,7 @@ import {
   IconBinaryTree2,
   IconChevronDown,
   IconHome,
+  IconKey,
   IconListCheck,
   IconLogout,
   IconMoon,
@@ -30,6 +31,7 @@ import {
 import type { Role } from '@flowpilot/contracts';
 import { hasRole, ROLE_LABEL, useAuth } from '../../lib/auth.tsx';
 import { Logo } from '../../components/logo.tsx';
+import { ChangePasswordModal } from '../../features/account/change-password-modal.tsx';
 
 interface NavItem {
   to: string;
@@ -71,6 +73,7 @@ function ColorSchemeToggle() {
 
 export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();
+  const [changingPassword, passwordModal] = useDisclosure();
   const { user, logout } = useAuth();
   const navigate = useNavigate();
   if (!user) return null;
@@ -119,6 +122,9 @@ export function AppLayout() {
                   </Badge>
                 </Menu.Item>
                 <Menu.Divider />
+                <Menu.Item leftSection={<IconKey size={16} />} onClick={passwordModal.open}>
+                  Change password
+                </Menu.Item>
                 <Menu.Item leftSection={<IconLogout size={16} />} onClick={signOut}>
                   Sign out
                 </Menu.Item>
@@ -159,6 +165,7 @@ export function AppLayout() {
       <AppShell.Main>
         <Outlet />
       </AppShell.Main>
+      <ChangePasswordModal opened={changingPassword} onClose={passwordModal.close} />
     </AppShell>
   );
 }

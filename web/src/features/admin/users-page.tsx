@@ -77,7 +77,57 @@ function AddUserModal({ opened, onClose }: { opened: boolean; onClose: () => voi
   );
 }
 
-function UserRow({ user, isSelf }: { user: UserResponse; isSelf: boolean }) {
+function ResetPasswordModal({ user, onClose }: { user: UserResponse | null; onClose: () => void }) {
+  const update = useUpdateUser();
+  const form = useForm({
+    initialValues: { password: '' },
+    validate: { password: (v) => (v.length >= 8 ? null : 'At least 8 characters') },
+  });
+  const close = () => {
+    form.reset();
+    update.reset();
+    onClose();
+  };
+  const submit = form.onSubmit(async ({ password }) => {
+    if (!user) return;
+    try {
+      await update.mutateAsync({ id: user.id, body: { password } });
+      notifications.show({ color: 'green', message: `${user.full_name} has a new temporary password and was signed out everywhere.` });
+      close();
+    } catch {
+      /* shown below */
+    }
+  });
+  return (
+    <Modal opened={user !== null} onClose={close} title={`New password for ${user?.full_name ?? ''}`} centered>
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          {update.error && (
+            <Alert color="red" role="alert">
+              {update.error.message}
+            </Alert>
+          )}
+          <PasswordInput
+            label="Temporary password"
+            description="They are signed out everywhere; share it with them securely."
+            data-autofocus
+            {...form.getInputProps('password')}
+          />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={update.isPending}>
+              Set password
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function UserRow({ user, isSelf, onResetPassword }: { user: UserResponse; isSelf: boolean; onResetPassword: () => void }) {
   const update = useUpdateUser();
   const change = async (body: Parameters<typeof update.mutateAsync>[0]['body'], done: string) => {
     try {
@@ -114,6 +164,11 @@ function UserRow({ user, isSelf }: { user: UserResponse; isSelf: boolean }) {
         </Badge>
       </Table.Td>
       <Table.Td ta="right">
+        {!isSelf && (
+          <Button size="xs" variant="subtle" onClick={onResetPassword}>
+            Set password
+          </Button>
+        )}
         {!isSelf && (
           <Button
             size="xs"
@@ -211,6 +266,7 @@ export function UsersPage() {
   const { user: me } = useAuth();
   const users = useTeamUsers();
   const [adding, { open, close }] = useDisclosure(false);
+  const [resetting, setResetting] = useState<UserResponse | null>(null);
   return (
     <>
       <PageHeader
@@ -243,7 +299,9 @@ export function UsersPage() {
                       </Table.Td>
                     </Table.Tr>
                   ))}
-                {users.data?.items.map((u) => <UserRow key={u.id} user={u} isSelf={u.id === me?.id} />)}
+                {users.data?.items.map((u) => (
+                  <UserRow key={u.id} user={u} isSelf={u.id === me?.id} onResetPassword={() => setResetting(u)} />
+                ))}
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
@@ -256,6 +314,7 @@ export function UsersPage() {
         <InvitesPanel />
       </Stack>
       <AddUserModal opened={adding} onClose={close} />
+      <ResetPasswordModal user={resetting} onClose={() => setResetting(null)} />
     </>
   );
 }
