@@ -66,6 +66,14 @@ describe('config', () => {
     expect(loadConfig({ PORT: '9200' }, cwd).port).toBe(9200);
   });
 
+  it('TRUST_PROXY takes off, a hop count, or proxy addresses', () => {
+    expect(loadConfig({}, dir()).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }, dir()).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }, dir()).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7' }, dir()).trustProxy).toBe('10.0.0.0/8,192.0.2.7');
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' }, dir())).toThrow(/TRUST_PROXY: /);
+  });
+
   it('accepts the usual spellings of booleans and treats empty values as unset', () => {
     expect(loadConfig({ DEMO_DATA: 'off' }, dir()).demoData).toBe(false);
     expect(loadConfig({ DEMO_DATA: 'YES' }, dir()).demoData).toBe(true);

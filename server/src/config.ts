@@ -56,7 +56,18 @@ const EnvSchema = z.object({
   AI_BASE_URL: urlWithProtocol(['http:', 'https:']),
   AI_MODEL: optionalString,
   ALLOW_PRIVATE_NETWORK_TARGETS: bool(false),
-  TRUST_PROXY: bool(false),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx): boolean | number | string => {
+      if (v === undefined || v === '' || /^(0|false|no|off)$/i.test(v)) return false;
+      if (/^(1|true|yes|on)$/i.test(v)) return 1;
+      if (/^\d+$/.test(v)) return Number(v);
+      if (/^[0-9a-fA-F:.,/\s]+$/.test(v)) return v.replace(/\s+/g, '');
+      ctx.addIssue({ code: 'custom', message: 'expected false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs' });
+      return z.NEVER;
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST: optionalString,
 });
@@ -77,7 +88,8 @@ export interface Config {
   emailFrom: string;
   ai: { apiKey: string | undefined; baseUrl: string | undefined; model: string | undefined };
   allowPrivateNetworkTargets: boolean;
-  trustProxy: boolean;
+  /** Fastify's trustProxy: false, how many proxies sit in front, or which addresses are proxies. */
+  trustProxy: boolean | number | string;
   logLevel: string;
   /** Folder of the built web app, served at `/` when it holds an index.html. */
   webDist: string | undefined;

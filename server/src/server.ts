@@ -1,25 +1,33 @@
 import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
-import { DEMO_LOGINS, seedDemoData } from './db/seed.ts';
+import { DEMO_LOGINS, demoLoginsExist, seedDemoData } from './db/seed.ts';
 
 /** Process entry: config → database (migrated, seeded) → app → listen; graceful shutdown on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  let log: ((err: Error) => void) | undefined;
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
+    onPoolError: (err) => log?.(err),
   });
-  let app;
+  let app: FastifyInstance;
   try {
     await database.migrate();
     const seeded = config.demoData ? await seedDemoData(database.db) : false;
     app = await buildApp({ config, database });
     app.addHook('onClose', async () => database.close());
+    const appLog = app.log;
+    log = (err) => appLog.warn({ err: { message: err.message } }, 'a PostgreSQL connection failed; the pool replaces it');
     if (seeded) app.log.info('seeded the demo team');
+    if (seeded && database.kind === 'postgres') {
+      app.log.warn('Demo accounts with published passwords were created on PostgreSQL: deactivate them or start with DEMO_DATA=false');
+    }
   } catch (err) {
     await database.close();
     throw err;
@@ -38,8 +46,8 @@ async function main(): Promise<void> {
     `  FlowPilot is running at ${config.publicUrl}  (${where})`,
     `  API docs: ${config.publicUrl}/api/docs`,
   ];
-  if (config.demoData) {
-    lines.push('  Demo sign-ins:');
+  if (config.demoData && (await demoLoginsExist(database.db))) {
+    lines.push('  Demo sign-ins (unless changed):');
     for (const l of DEMO_LOGINS) lines.push(`    ${l.role.padEnd(10)} ${l.email.padEnd(26)} password: ${l.password}`);
   }
   process.stdout.write(lines.join('\n') + '\n\n');

@@ -140,6 +140,28 @@ describe('app shell by role', () => {
     await context.close();
   });
 
+  it('two tabs restore the session at the same moment, and signing out in one signs out both', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, server.url, 'engineer@flowpilot.test', 'flowpilot-engineer');
+    await page.getByRole('heading', { name: 'Welcome back, Sam' }).waitFor();
+    const second = await context.newPage();
+    await second.goto(`${server.url}/`);
+    await second.getByRole('heading', { name: 'Welcome back, Sam' }).waitFor();
+    // Both start without an access token and refresh with the one shared refresh token.
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([page.reload(), second.reload()]);
+      await Promise.all([
+        page.getByRole('heading', { name: 'Welcome back, Sam' }).waitFor(),
+        second.getByRole('heading', { name: 'Welcome back, Sam' }).waitFor(),
+      ]);
+    }
+    await page.getByRole('button', { name: 'Account menu' }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL('**/login');
+    await second.waitForURL('**/login');
+    await context.close();
+  });
+
   it('dark mode and a phone-sized screen', async () => {
     const { context, page } = await newPage({ colorScheme: 'dark', width: 390 });
     await signIn(page, server.url, 'engineer@flowpilot.test', 'flowpilot-engineer');

@@ -42,7 +42,10 @@ export const RefreshBody = z.object({ refresh_token: z.string().min(1).max(512) 
 export type RefreshBody = z.infer<typeof RefreshBody>;
 
 export const LogoutBody = z
-  .object({ refresh_token: z.string().min(1).max(512).optional() })
+  .object({
+    refresh_token: z.string().min(1).max(512).optional().describe('The sign-in to end'),
+    all_devices: z.boolean().optional().describe('End every sign-in of yours, on every device'),
+  })
   .meta({ id: 'LogoutBody' });
 export type LogoutBody = z.infer<typeof LogoutBody>;
 

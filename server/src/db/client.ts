@@ -36,11 +36,13 @@ export interface OpenOptions {
   poolSize?: number;
   /** An already open PGlite (tests load a migrated snapshot). */
   pglite?: PGlite;
+  /** Told about errors of idle PostgreSQL connections (e.g. the server restarted). */
+  onPoolError?: (err: Error) => void;
 }
 
 /** Opens PostgreSQL when a URL is given, else PGlite in `DATA_DIR/pgdata` (locked against a second process). */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 20);
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 20, opts.onPoolError);
   if (opts.pglite) return wrapPglite(opts.pglite, async () => {});
   if (!opts.dataDir) throw new Error('dataDir is required for the embedded database');
   mkdirSync(opts.dataDir, { recursive: true });
@@ -70,10 +72,10 @@ function wrapPglite(pglite: PGlite, onClose: () => Promise<void>): Database {
   };
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, onPoolError?: (err: Error) => void): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client that loses its connection must not crash the process.
-  pool.on('error', () => {});
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', (err) => onPoolError?.(err));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   await db.execute(sql`select 1`);
   return {

@@ -21,6 +21,12 @@ export const DEMO_LOGINS: readonly DemoLogin[] = [
 
 export const DEMO_TEAM_NAME = 'Northwind IT Services (demo)';
 
+/** Whether the demo accounts are there (and active) to be signed in with. */
+export async function demoLoginsExist(db: Db): Promise<boolean> {
+  const users = await Promise.all(DEMO_LOGINS.map((l) => usersRepo.findByEmail(db, l.email)));
+  return users.every((u) => u?.is_active);
+}
+
 /**
  * Seeds the demo team on the first start of an empty database. Safe when
  * several processes start at once: one seeds, the others see it done.

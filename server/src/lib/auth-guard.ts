@@ -79,5 +79,9 @@ export async function authenticate(request: FastifyRequest, deps: { db: Db; toke
   if (!claims) throw unauthorized('Invalid or expired access token');
   const row = await usersRepo.findById(deps.db, claims.userId);
   if (!row || !row.is_active || row.team_id !== claims.teamId) throw unauthorized('This account is no longer active');
+  // Whole seconds, as JWTs count them: a token issued in the second of the cut-off still counts.
+  if (row.tokens_valid_after && (claims.issuedAt ?? 0) < Math.floor(row.tokens_valid_after.getTime() / 1000)) {
+    throw unauthorized('This sign-in has ended; sign in again');
+  }
   return { id: row.id, teamId: row.team_id, role: row.role, email: row.email, fullName: row.full_name, row };
 }

@@ -4,6 +4,25 @@ import { AppError } from './errors.ts';
 
 type Loc = (string | number)[];
 
+/**
+ * What of an unexpected error goes to the log: never a query's parameters
+ * (Drizzle puts them in the message and on the error), which may hold
+ * password hashes, tokens or customer data.
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  const e = error as { name?: string; message?: string; stack?: string; code?: unknown; cause?: unknown; query?: unknown };
+  const scrub = (text: string | undefined) => text?.replace(/\nparams:[\s\S]*$/, '\nparams: [redacted]');
+  const cause = e.cause as { code?: unknown; message?: string; constraint?: unknown } | undefined;
+  return {
+    type: e.name,
+    message: scrub(e.message),
+    stack: scrub(e.stack),
+    ...(e.code !== undefined && { code: e.code }),
+    ...(typeof e.query === 'string' && { query: e.query }),
+    ...(cause && { cause: { code: cause.code, message: scrub(cause.message), constraint: cause.constraint } }),
+  };
+}
+
 /** PostgreSQL cannot store U+0000 in text: such input is refused up front, naming the field. */
 class NulCharacterError extends Error {
   constructor(readonly loc: Loc) {
@@ -76,7 +95,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return reply.status(status).send({ detail: error.message });
     }
-    request.log.error({ err: error }, 'unhandled error');
+    request.log.error({ err: loggableError(error) }, 'unhandled error');
     return reply.status(500).send({ detail: 'Internal server error' });
   });
 }

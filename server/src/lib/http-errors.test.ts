@@ -1,5 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggableError } from './error-handler.ts';
 import { createTestApp, DB_KINDS, type TestApp } from '../../test/harness.ts';
+
+describe('logging an unexpected error', () => {
+  it('keeps the query but never its parameters', () => {
+    const err = Object.assign(new Error('Failed query: select * from users where email = $1\nparams: boss@example.com'), {
+      name: 'DrizzleQueryError',
+      query: 'select * from users where email = $1',
+      params: ['boss@example.com'],
+      cause: Object.assign(new Error('connection reset'), { code: 'ECONNRESET' }),
+    });
+    const logged = JSON.stringify(loggableError(err));
+    expect(logged).not.toContain('boss@example.com');
+    expect(logged).toContain('select * from users where email = $1');
+    expect(logged).toContain('ECONNRESET');
+  });
+});
 
 describe.each(DB_KINDS)('error answers on %s', (kind) => {
   let t: TestApp;

@@ -12,6 +12,8 @@ export interface AccessClaims {
   userId: string;
   teamId: string;
   role: Role;
+  /** Seconds since the epoch when the token was issued. */
+  issuedAt?: number;
 }
 
 /**
@@ -56,7 +58,7 @@ export class AccessTokens {
         algorithms: ['HS256'],
       });
       if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.team_id !== 'string') return null;
-      const claims: AccessClaims = { userId: payload.sub, teamId: payload.team_id, role: payload.role as Role };
+      const claims: AccessClaims = { userId: payload.sub, teamId: payload.team_id, role: payload.role as Role, issuedAt: payload.iat ?? 0 };
       const ttl = (payload.exp ?? 0) * 1000 - Date.now();
       if (ttl > 0) this.#verified.set(token, claims, { ttl });
       return claims;

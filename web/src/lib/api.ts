@@ -1,6 +1,7 @@
 import type { TokenResponse } from '@flowpilot/contracts';
 
 const REFRESH_KEY = 'flowpilot.refresh_token';
+const USER_KEY = 'flowpilot.user_id';
 
 /** An API error with the server's `detail` turned into one readable message. */
 export class ApiError extends Error {
@@ -28,15 +29,42 @@ function describeDetail(detail: unknown, status: number): string {
 
 type Listener = (signedIn: boolean) => void;
 
+/** The `sub` (user id) of a JWT, without checking it (the server does). */
+function subjectOf(jwt: string): string | null {
+  try {
+    const payload = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
+    return typeof payload.sub === 'string' ? payload.sub : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The one API client. Keeps the access token in memory and the refresh token
- * in local storage; on a 401 it refreshes once (shared by concurrent calls)
- * and retries, so an expired access token never shows.
+ * in local storage; on a 401 it refreshes once (shared by concurrent calls,
+ * and by the tabs of this browser, which share the refresh token) and
+ * retries, so an expired access token never shows.
  */
 class ApiClient {
   #accessToken: string | null = null;
   #refreshing: Promise<boolean> | null = null;
   #listeners = new Set<Listener>();
+  /** Bumped on sign-out, so a refresh that was in flight cannot sign the user back in. */
+  #generation = 0;
+
+  constructor() {
+    // Another tab signed out, or signed in as someone else.
+    window.addEventListener('storage', (event) => {
+      if (event.key === REFRESH_KEY && event.newValue === null) {
+        this.#accessToken = null;
+        this.#generation++;
+        this.#listeners.forEach((l) => l(false));
+      } else if (event.key === USER_KEY && event.newValue !== null && event.oldValue !== event.newValue) {
+        this.#accessToken = null;
+        this.#listeners.forEach((l) => l(true));
+      }
+    });
+  }
 
   /** This device's refresh token, so a password change can keep this sign-in. */
   get refreshToken(): string | null {
@@ -55,17 +83,22 @@ class ApiClient {
   setTokens(tokens: TokenResponse): void {
     this.#accessToken = tokens.access_token;
     localStorage.setItem(REFRESH_KEY, tokens.refresh_token);
+    const user = subjectOf(tokens.access_token);
+    if (user && localStorage.getItem(USER_KEY) !== user) localStorage.setItem(USER_KEY, user);
   }
 
   clearTokens(): void {
     const had = this.hasSession;
+    this.#generation++;
     this.#accessToken = null;
     localStorage.removeItem(REFRESH_KEY);
+    localStorage.removeItem(USER_KEY);
     if (had) this.#listeners.forEach((l) => l(false));
   }
 
   async login(email: string, password: string): Promise<void> {
     const tokens = await this.request<TokenResponse>('POST', '/auth/login/json', { email, password }, { auth: false });
+    this.#generation++;
     this.setTokens(tokens);
     this.#listeners.forEach((l) => l(true));
   }
@@ -73,38 +106,53 @@ class ApiClient {
   async logout(): Promise<void> {
     const refreshToken = localStorage.getItem(REFRESH_KEY);
     try {
-      if (this.#accessToken || refreshToken) {
-        await this.request('POST', '/auth/logout', refreshToken ? { refresh_token: refreshToken } : undefined);
-      }
+      if (refreshToken) await this.request('POST', '/auth/logout', { refresh_token: refreshToken });
+    } catch {
+      /* signed out here whatever the server said */
     } finally {
       this.clearTokens();
     }
   }
 
-  /** Exchanges the stored refresh token for a new pair; false when there is none or it was refused. */
+  /**
+   * Exchanges the stored refresh token for a new pair; false when there is
+   * none, or the server could not be asked. Only a refusal (401) signs out:
+   * a network error or a busy server keeps the session for the next try.
+   */
   refresh(): Promise<boolean> {
-    this.#refreshing ??= (async () => {
+    this.#refreshing ??= this.#refreshOnce().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  async #refreshOnce(): Promise<boolean> {
+    const generation = this.#generation;
+    const run = async (): Promise<boolean> => {
+      // Read inside the lock: another tab may have rotated it a moment ago.
       const refreshToken = localStorage.getItem(REFRESH_KEY);
-      if (!refreshToken) return false;
+      if (!refreshToken || generation !== this.#generation) return false;
+      let res: Response;
       try {
-        const res = await fetch('/api/v1/auth/refresh', {
+        res = await fetch('/api/v1/auth/refresh', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ refresh_token: refreshToken }),
         });
-        if (!res.ok) {
-          if (res.status === 401) this.clearTokens();
-          return false;
-        }
-        this.setTokens((await res.json()) as TokenResponse);
-        return true;
       } catch {
         return false;
-      } finally {
-        this.#refreshing = null;
       }
-    })();
-    return this.#refreshing;
+      if (generation !== this.#generation) return false;
+      if (res.status === 401) {
+        if (localStorage.getItem(REFRESH_KEY) === refreshToken) this.clearTokens();
+        return false;
+      }
+      if (!res.ok) return false;
+      this.setTokens((await res.json()) as TokenResponse);
+      return true;
+    };
+    // The tabs of a browser share the refresh token: one refresh at a time, or the server sees a replay.
+    return typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request('flowpilot-refresh', run) : run();
   }
 
   async request<T>(method: string, path: string, body?: unknown, opts: { auth?: boolean } = {}): Promise<T> {
@@ -124,7 +172,6 @@ class ApiClient {
     if (res.status === 204) return undefined as T;
     const data: unknown = await res.json().catch(() => null);
     if (!res.ok) {
-      if (res.status === 401 && auth) this.clearTokens();
       const retryAfter = Number(res.headers.get('retry-after'));
       throw new ApiError(res.status, (data as { detail?: unknown } | null)?.detail, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
     }

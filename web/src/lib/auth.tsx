@@ -26,7 +26,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(
     () =>
       api.onSessionChange((signedIn) => {
-        if (signedIn) return;
+        if (signedIn) {
+          void queryClient.invalidateQueries();
+          return;
+        }
         queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth' });
         queryClient.setQueryData(meQueryKey, null);
       }),
@@ -38,7 +41,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     loading: me.isPending,
     async login(email, password) {
       await api.login(email, password);
-      await queryClient.invalidateQueries({ queryKey: meQueryKey });
+      await queryClient.refetchQueries({ queryKey: meQueryKey });
     },
     logout: () => api.logout(),
   };

@@ -26,6 +26,8 @@ export const users = pgTable(
     role: text('role', { enum: ['technician', 'engineer', 'admin'] }).notNull(),
     password_hash: text('password_hash').notNull(),
     is_active: boolean('is_active').notNull().default(true),
+    /** Access tokens issued before this moment are refused (password change, sign-out everywhere, deactivation). */
+    tokens_valid_after: timestamp('tokens_valid_after', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [

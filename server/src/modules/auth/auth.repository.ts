@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { schema, type Db } from '../../db/client.ts';
 
-const { refreshTokens, loginThrottle } = schema;
+const { refreshTokens, loginThrottle, users } = schema;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 
 export async function insertRefreshToken(
@@ -21,6 +21,16 @@ export async function findRefreshToken(db: Db, tokenHash: string): Promise<Refre
   return row;
 }
 
+/** A refresh token that is neither revoked nor expired (by the database's clock). */
+export async function findLiveRefreshToken(db: Db, tokenHash: string): Promise<RefreshTokenRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.token_hash, tokenHash), isNull(refreshTokens.revoked_at), sql`${refreshTokens.expires_at} > now()`))
+    .limit(1);
+  return row;
+}
+
 /**
  * Marks a live token rotated. Only one caller can win for a given token, so
  * two refreshes racing with the same token cannot both get a new pair.
@@ -34,6 +44,21 @@ export async function markRotated(db: Db, id: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+/** Whether a token (not revoked) was rotated within the last `seconds`, by the database's clock. */
+export async function rotatedWithin(db: Db, id: string, seconds: number): Promise<boolean> {
+  const rows = await db
+    .select({ id: refreshTokens.id })
+    .from(refreshTokens)
+    .where(
+      and(
+        eq(refreshTokens.id, id),
+        isNull(refreshTokens.revoked_at),
+        sql`${refreshTokens.rotated_at} > now() - make_interval(secs => ${seconds})`,
+      ),
+    );
+  return rows.length > 0;
+}
+
 export async function revokeFamily(db: Db, familyId: string): Promise<void> {
   await db
     .update(refreshTokens)
@@ -41,8 +66,13 @@ export async function revokeFamily(db: Db, familyId: string): Promise<void> {
     .where(and(eq(refreshTokens.family_id, familyId), isNull(refreshTokens.revoked_at)));
 }
 
-/** Revokes every refresh token of a user, except those of `keepFamilyId` when given. */
+/**
+ * Ends every sign-in of a user, except the refresh-token family `keepFamilyId`
+ * when given: revokes their refresh tokens and refuses access tokens issued
+ * until now.
+ */
 export async function revokeAllForUser(db: Db, userId: string, keepFamilyId?: string): Promise<void> {
+  await db.update(users).set({ tokens_valid_after: sql`now()` }).where(eq(users.id, userId));
   await db
     .update(refreshTokens)
     .set({ revoked_at: new Date() })
@@ -55,30 +85,18 @@ export async function revokeAllForUser(db: Db, userId: string, keepFamilyId?: st
     );
 }
 
-export interface ThrottleState {
-  key: string;
-  failures: number;
-  windowStartedAt: Date;
-}
-
-/** Current counters of the given keys whose window is still open. */
-export async function readThrottle(db: Db, keys: string[], windowSeconds: number): Promise<ThrottleState[]> {
-  const rows = await db
-    .select()
-    .from(loginThrottle)
-    .where(
-      and(
-        inArray(loginThrottle.key, keys),
-        sql`${loginThrottle.window_started_at} > now() - make_interval(secs => ${windowSeconds})`,
-      ),
-    );
-  return rows.map((r) => ({ key: r.key, failures: r.failures, windowStartedAt: r.window_started_at }));
-}
-
-/** Counts one failure against a key, starting a new window when the last one has run out. */
-export async function recordFailure(db: Db, key: string, windowSeconds: number): Promise<void> {
+/**
+ * Counts one attempt against a key, starting a new window when the last one
+ * has run out, and returns the count and the seconds left in the window (by
+ * the database's clock, the same for every process).
+ */
+export async function countAttempt(
+  db: Db,
+  key: string,
+  windowSeconds: number,
+): Promise<{ attempts: number; retryAfterSeconds: number }> {
   const expired = sql`${loginThrottle.window_started_at} <= now() - make_interval(secs => ${windowSeconds})`;
-  await db
+  const [row] = await db
     .insert(loginThrottle)
     .values({ key, failures: 1 })
     .onConflictDoUpdate({
@@ -87,7 +105,20 @@ export async function recordFailure(db: Db, key: string, windowSeconds: number):
         failures: sql`case when ${expired} then 1 else ${loginThrottle.failures} + 1 end`,
         window_started_at: sql`case when ${expired} then now() else ${loginThrottle.window_started_at} end`,
       },
+    })
+    .returning({
+      attempts: loginThrottle.failures,
+      retryAfterSeconds: sql<number>`extract(epoch from ${loginThrottle.window_started_at} + make_interval(secs => ${windowSeconds}) - now())::float8`,
     });
+  return { attempts: row?.attempts ?? 1, retryAfterSeconds: Number(row?.retryAfterSeconds ?? windowSeconds) };
+}
+
+/** Takes back one counted attempt (it turned out to be a correct password). */
+export async function giveBackAttempt(db: Db, key: string): Promise<void> {
+  await db
+    .update(loginThrottle)
+    .set({ failures: sql`greatest(${loginThrottle.failures} - 1, 0)` })
+    .where(eq(loginThrottle.key, key));
 }
 
 export async function clearThrottle(db: Db, key: string): Promise<void> {

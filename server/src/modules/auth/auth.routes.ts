@@ -108,14 +108,14 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
       config: { access: 'member' },
       schema: {
         tags,
-        summary: 'Sign out: revokes the given refresh token (or, without one, all of yours)',
+        summary: 'Sign out: revokes the given refresh token, or with all_devices every sign-in of yours',
         security: [{ bearer: [] }],
         body: LogoutBody.nullish(),
         response: { 204: z.null().describe('Signed out'), ...errors(401, 422) },
       },
     },
     async (request, reply) => {
-      await auth.logout(currentUser(request).id, request.body?.refresh_token);
+      await auth.logout(currentUser(request).id, request.body?.refresh_token, request.body?.all_devices === true);
       return reply.status(204).send(null);
     },
   );

@@ -3,7 +3,7 @@ import type { LoginJsonBody, RegisterBody, TokenResponse, UserResponse } from '@
 import type { Db } from '../../db/client.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import { badRequest, conflict, AppError, tooManyRequests, unauthorized } from '../../lib/errors.ts';
+import { badRequest, conflict, AppError, tooManyRequests, unauthorized, unprocessable } from '../../lib/errors.ts';
 import { burnPasswordCheck, hashPassword, passwordNeedsRehash, verifyPassword } from '../../lib/passwords.ts';
 import {
   ACCESS_TOKEN_SECONDS,
@@ -16,6 +16,9 @@ import * as teamRepo from '../team/team.repository.ts';
 import * as usersRepo from '../users/users.repository.ts';
 import { toUserResponse } from '../users/users.mapper.ts';
 import * as authRepo from './auth.repository.ts';
+
+/** How long a just-rotated refresh token may be presented again without counting as a replay. */
+export const REFRESH_REUSE_GRACE_SECONDS = 30;
 
 /** Failed sign-ins allowed per window: strict per account, generous per address (a whole office shares one). */
 export interface LoginLimits {
@@ -51,30 +54,33 @@ export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) 
     return { access_token: accessToken, refresh_token: refreshToken, token_type: 'bearer', expires_in: ACCESS_TOKEN_SECONDS };
   }
 
-  /** Throws 429 when either key has used up its failures in the current window; returns the live counters. */
-  async function assertNotThrottled(accountKey: string, addressKey: string): Promise<authRepo.ThrottleState[]> {
-    const { windowSeconds } = loginLimits;
-    const counters = await authRepo.readThrottle(db, [accountKey, addressKey], windowSeconds);
-    for (const c of counters) {
-      const limit = c.key === accountKey ? loginLimits.accountFailures : loginLimits.addressFailures;
-      if (c.failures >= limit) {
-        const retryAfter = (c.windowStartedAt.getTime() + windowSeconds * 1000 - Date.now()) / 1000;
-        const minutes = Math.max(1, Math.ceil(retryAfter / 60));
-        const wait = `Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
-        throw tooManyRequests(
-          c.key === accountKey
-            ? `Too many failed sign-ins for this account. ${wait}`
-            : `Too many failed sign-ins from this network. ${wait}`,
-          retryAfter,
-        );
-      }
-    }
-    return counters;
+  /**
+   * Counts an attempt against the account and the address *before* the
+   * password is checked, so parallel guesses cannot slip past the limit.
+   * Throws 429 when either is over its limit.
+   */
+  async function countAttempt(accountKey: string, addressKey: string): Promise<void> {
+    const [account, address] = await Promise.all([
+      authRepo.countAttempt(db, accountKey, loginLimits.windowSeconds),
+      authRepo.countAttempt(db, addressKey, loginLimits.windowSeconds),
+    ]);
+    await pruneNowAndThen();
+    const over = [
+      { state: account, limit: loginLimits.accountFailures, what: 'for this account' },
+      { state: address, limit: loginLimits.addressFailures, what: 'from this network' },
+    ].find((c) => c.state.attempts > c.limit);
+    if (!over) return;
+    const minutes = Math.max(1, Math.ceil(over.state.retryAfterSeconds / 60));
+    throw tooManyRequests(
+      `Too many failed sign-ins ${over.what}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      over.state.retryAfterSeconds,
+    );
   }
 
-  async function recordFailures(...keys: string[]): Promise<void> {
-    for (const key of keys) await authRepo.recordFailure(db, key, loginLimits.windowSeconds);
-    await pruneNowAndThen();
+  /** A correct password: the account starts afresh and the address gets its attempt back. */
+  async function forgiveAttempt(accountKey: string, addressKey: string): Promise<void> {
+    await authRepo.clearThrottle(db, accountKey);
+    await authRepo.giveBackAttempt(db, addressKey);
   }
 
   let lastPrune = 0;
@@ -130,18 +136,16 @@ export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) 
     async login(credentials: LoginJsonBody, address: string): Promise<TokenResponse> {
       const accountKey = `account:${credentials.email}`;
       const addressKey = `address:${address}`;
-      const counters = await assertNotThrottled(accountKey, addressKey);
+      await countAttempt(accountKey, addressKey);
 
       const user = await usersRepo.findByEmail(db, credentials.email);
       const passwordOk = user ? await verifyPassword(user.password_hash, credentials.password) : false;
       if (!user) await burnPasswordCheck(credentials.password);
-      if (!user || !passwordOk) {
-        await recordFailures(accountKey, addressKey);
-        throw unauthorized('Incorrect email or password');
-      }
+      if (!user || !passwordOk) throw unauthorized('Incorrect email or password');
+      await forgiveAttempt(accountKey, addressKey);
+      // Said only to someone who knows the password.
       if (!user.is_active) throw new AppError(403, 'This account has been deactivated. Ask an admin of your team.');
 
-      if (counters.some((c) => c.key === accountKey)) await authRepo.clearThrottle(db, accountKey);
       if (passwordNeedsRehash(user.password_hash)) {
         await usersRepo.update(db, user.id, { password_hash: await hashPassword(credentials.password) });
       }
@@ -149,18 +153,25 @@ export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) 
     },
 
     /**
-     * Rotates a refresh token. A token that was already rotated is being
-     * replayed (stolen or leaked): the whole family is revoked.
+     * Rotates a refresh token. A token that was rotated more than
+     * REFRESH_REUSE_GRACE_SECONDS ago is being replayed (stolen or leaked):
+     * the whole family is revoked.
      */
     async refresh(refreshToken: string): Promise<TokenResponse> {
-      const row = await authRepo.findRefreshToken(db, hashOpaqueToken(refreshToken));
-      if (!row || row.revoked_at || row.expires_at <= new Date()) throw unauthorized('Invalid or expired refresh token');
+      const row = await authRepo.findLiveRefreshToken(db, hashOpaqueToken(refreshToken));
+      if (!row) throw unauthorized('Invalid or expired refresh token');
       const user = await usersRepo.findById(db, row.user_id);
       if (!user?.is_active) throw unauthorized('This account is no longer active');
       return db.transaction(async (tx) => {
+        // Serialises with a password change or sign-out everywhere, so neither can miss the token made here.
+        await usersRepo.lockForShare(tx, user.id);
         if (!(await authRepo.markRotated(tx, row.id))) {
-          await authRepo.revokeFamily(tx, row.family_id);
-          return null;
+          // Two tabs refreshing at once, or an answer lost on the way: a token
+          // rotated a moment ago is not a theft. Anything older is a replay.
+          if (!(await authRepo.rotatedWithin(tx, row.id, REFRESH_REUSE_GRACE_SECONDS))) {
+            await authRepo.revokeFamily(tx, row.family_id);
+            return null;
+          }
         }
         return issueTokens(tx, user, row.family_id);
       }).then((pair) => {
@@ -169,12 +180,13 @@ export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) 
       });
     },
 
-    /** Revokes the family of the given refresh token (if it is the caller's); without one, every refresh token of the caller. */
-    async logout(userId: string, refreshToken: string | undefined): Promise<void> {
-      if (!refreshToken) {
+    /** Ends this sign-in (the family of the given refresh token, if it is the caller's), or every sign-in of the caller. */
+    async logout(userId: string, refreshToken: string | undefined, allDevices: boolean): Promise<void> {
+      if (allDevices) {
         await authRepo.revokeAllForUser(db, userId);
         return;
       }
+      if (!refreshToken) throw unprocessable('Send the refresh_token to sign out, or all_devices: true to sign out everywhere');
       const row = await authRepo.findRefreshToken(db, hashOpaqueToken(refreshToken));
       if (row && row.user_id === userId) await authRepo.revokeFamily(db, row.family_id);
     },
@@ -193,11 +205,11 @@ export function createAuthService({ db, tokens, loginLimits }: AuthServiceDeps) 
       // Guessing the current password counts against the same limits as signing in.
       const accountKey = `account:${actor.email}`;
       const addressKey = `address:${address}`;
-      await assertNotThrottled(accountKey, addressKey);
+      await countAttempt(accountKey, addressKey);
       if (!(await verifyPassword(actor.row.password_hash, currentPassword))) {
-        await recordFailures(accountKey, addressKey);
         throw badRequest('The current password is not correct');
       }
+      await forgiveAttempt(accountKey, addressKey);
       const passwordHash = await hashPassword(newPassword);
       const keep = keepRefreshToken ? await authRepo.findRefreshToken(db, hashOpaqueToken(keepRefreshToken)) : undefined;
       await db.transaction(async (tx) => {

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../db/client.ts';
 import * as authRepo from './auth.repository.ts';
+import { REFRESH_REUSE_GRACE_SECONDS } from './auth.service.ts';
+import { hashOpaqueToken } from '../../lib/tokens.ts';
+import { eq } from 'drizzle-orm';
 import { createTestApp, DB_KINDS, type TestApp } from '../../../test/harness.ts';
 
 describe.each(DB_KINDS)('auth on %s', (kind) => {
@@ -12,6 +15,12 @@ describe.each(DB_KINDS)('auth on %s', (kind) => {
   afterAll(async () => t?.close());
 
   const post = (url: string, body: unknown, token?: string) => t.request({ method: 'POST', url, body, token });
+  /** Moves a token's rotation into the past, as if `seconds` had gone by. */
+  const ageRotation = (refreshToken: string, seconds: number) =>
+    t.database.db
+      .update(schema.refreshTokens)
+      .set({ rotated_at: new Date(Date.now() - seconds * 1000) })
+      .where(eq(schema.refreshTokens.token_hash, hashOpaqueToken(refreshToken)));
 
   it('registers a new team with the registrant as its admin', async () => {
     const res = await post('/api/v1/auth/register', {
@@ -88,10 +97,11 @@ describe.each(DB_KINDS)('auth on %s', (kind) => {
     expect(third.statusCode).toBe(200);
   });
 
-  it('revokes the whole family when a rotated refresh token is used again', async () => {
+  it('revokes the whole family when a rotated refresh token is used again later', async () => {
     const first = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
     const other = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
     const second = (await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token })).json();
+    await ageRotation(first.refresh_token, REFRESH_REUSE_GRACE_SECONDS + 5);
     const replay = await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token });
     expect(replay.statusCode).toBe(401);
     expect(replay.json().detail).toMatch(/already used/);
@@ -101,13 +111,20 @@ describe.each(DB_KINDS)('auth on %s', (kind) => {
     expect((await post('/api/v1/auth/refresh', { refresh_token: other.refresh_token })).statusCode).toBe(200);
   });
 
-  it('lets only one of two concurrent refreshes with the same token succeed', async () => {
+  it('two refreshes with the same token at once (two tabs) both succeed, in the same family', async () => {
     const first = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
     const results = await Promise.all([
       post('/api/v1/auth/refresh', { refresh_token: first.refresh_token }),
       post('/api/v1/auth/refresh', { refresh_token: first.refresh_token }),
     ]);
-    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200]);
+    const [a, b] = results.map((r) => r.json());
+    expect(a.refresh_token).not.toBe(b.refresh_token);
+    // A replay of the old token after the grace period still ends both.
+    await ageRotation(first.refresh_token, REFRESH_REUSE_GRACE_SECONDS + 5);
+    expect((await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token })).statusCode).toBe(401);
+    expect((await post('/api/v1/auth/refresh', { refresh_token: a.refresh_token })).statusCode).toBe(401);
+    expect((await post('/api/v1/auth/refresh', { refresh_token: b.refresh_token })).statusCode).toBe(401);
   });
 
   it('refuses an unknown refresh token', async () => {
@@ -122,12 +139,19 @@ describe.each(DB_KINDS)('auth on %s', (kind) => {
     expect((await post('/api/v1/auth/refresh', { refresh_token: pair.refresh_token })).statusCode).toBe(401);
   });
 
-  it('logout without a body signs the user out of every device', async () => {
+  it('logout from every device ends every sign-in, access tokens included', async () => {
     const a = (await post('/api/v1/auth/login/json', { email: 'engineer@flowpilot.test', password: 'flowpilot-engineer' })).json();
     const b = (await post('/api/v1/auth/login/json', { email: 'engineer@flowpilot.test', password: 'flowpilot-engineer' })).json();
-    expect((await t.request({ method: 'POST', url: '/api/v1/auth/logout', token: a.access_token })).statusCode).toBe(204);
+    expect((await t.request({ method: 'POST', url: '/api/v1/auth/logout', token: a.access_token })).statusCode).toBe(422);
+    // Tokens carry whole seconds: let the second of issue pass.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await post('/api/v1/auth/logout', { all_devices: true }, a.access_token)).statusCode).toBe(204);
     expect((await post('/api/v1/auth/refresh', { refresh_token: a.refresh_token })).statusCode).toBe(401);
     expect((await post('/api/v1/auth/refresh', { refresh_token: b.refresh_token })).statusCode).toBe(401);
+    const me = await t.request({ method: 'GET', url: '/api/v1/auth/me', token: b.access_token });
+    expect(me.statusCode).toBe(401);
+    expect(me.json().detail).toMatch(/sign-in has ended/);
+    await t.login('engineer@flowpilot.test', 'flowpilot-engineer');
   });
 
   it("cannot revoke someone else's refresh token through logout", async () => {
@@ -168,11 +192,47 @@ describe.each(DB_KINDS)('sign-in limits on %s', (kind) => {
     expect((await login('admin@flowpilot.test', 'flowpilot-admin', '198.51.100.21')).statusCode).toBe(200);
   });
 
+  it('parallel guesses cannot slip past the account limit', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => login('admin@flowpilot.test', `parallel-guess-${i}`, `192.0.2.${100 + (i % 5)}`)),
+    );
+    const statuses = results.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(27);
+    expect((await login('admin@flowpilot.test', 'flowpilot-admin', '192.0.2.99')).statusCode).toBe(429);
+    await t.database.db.delete(schema.loginThrottle);
+  });
+
   it('a successful sign-in clears the account counter', async () => {
     for (let i = 0; i < 2; i++) await login('admin@flowpilot.test', 'wrong-password', '192.0.2.50');
     expect((await login('admin@flowpilot.test', 'flowpilot-admin', '192.0.2.50')).statusCode).toBe(200);
     for (let i = 0; i < 2; i++) await login('admin@flowpilot.test', 'wrong-password', '192.0.2.51');
     expect((await login('admin@flowpilot.test', 'flowpilot-admin', '192.0.2.51')).statusCode).toBe(200);
+  });
+});
+
+describe.each(DB_KINDS)('sign-in limits behind a proxy on %s', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, {
+      loginLimits: { accountFailures: 100, addressFailures: 3, windowSeconds: 60 },
+      config: { trustProxy: 1 },
+    });
+  });
+  afterAll(async () => t?.close());
+
+  it('counts the address the proxy saw, not one the client wrote into X-Forwarded-For', async () => {
+    const attempt = (spoofed: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login/json',
+        remoteAddress: '10.0.0.2',
+        headers: { 'x-forwarded-for': `${spoofed}, 198.51.100.77` },
+        payload: { email: 'tech@flowpilot.test', password: 'wrong-password' },
+      });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await attempt(`203.0.113.${i}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
   });
 });
 

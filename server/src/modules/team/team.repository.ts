@@ -45,7 +45,7 @@ export async function consumeInvite(db: Db, codeHash: string, usedById: string):
   const [row] = await db
     .update(invites)
     .set({ used_at: new Date(), used_by_id: usedById })
-    .where(and(eq(invites.code_hash, codeHash), isNull(invites.used_at), gt(invites.expires_at, new Date())))
+    .where(and(eq(invites.code_hash, codeHash), isNull(invites.used_at), gt(invites.expires_at, sql`now()`)))
     .returning();
   return row;
 }
@@ -54,7 +54,7 @@ export async function findOpenInvite(db: Db, codeHash: string): Promise<InviteRo
   const [row] = await db
     .select()
     .from(invites)
-    .where(and(eq(invites.code_hash, codeHash), isNull(invites.used_at), gt(invites.expires_at, new Date())))
+    .where(and(eq(invites.code_hash, codeHash), isNull(invites.used_at), gt(invites.expires_at, sql`now()`)))
     .limit(1);
   return row;
 }
@@ -63,7 +63,7 @@ export async function listOpenInvites(db: Db, teamId: string): Promise<InviteRow
   return db
     .select()
     .from(invites)
-    .where(and(eq(invites.team_id, teamId), isNull(invites.used_at), gt(invites.expires_at, new Date())))
+    .where(and(eq(invites.team_id, teamId), isNull(invites.used_at), gt(invites.expires_at, sql`now()`)))
     .orderBy(desc(invites.created_at));
 }
 

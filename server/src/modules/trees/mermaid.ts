@@ -47,6 +47,7 @@ function escapeLabel(text: string): string {
     .replace(/#/g, '#35;')
     .replace(/"/g, '#quot;')
     .replace(/\|/g, '#124;')
+    .replace(/[\u2028\u2029]/g, (c) => `#${c.charCodeAt(0)};`)
     .replace(/[\r\n]+/g, ' ');
 }
 
@@ -163,12 +164,16 @@ export function mermaidToTree(text: string, defaults: { title?: string; category
     const line = rawLines[i]!.trim();
     if (!line) continue;
     if (line.startsWith('%%')) {
-      const m = /^%%\s*flowpilot:(\w+)\s+(\S+)(?:\s+(.*))?$/.exec(line);
+      const m = /^%%\s*flowpilot:(\w+)\s+(.*)$/.exec(line);
       if (!m) continue;
+      const rest = m[2]!;
       try {
-        if (m[1] === 'root') root = m[2]!;
-        else if (m[1] === 'tree') meta = JSON.parse(`${m[2]}${m[3] ? ` ${m[3]}` : ''}`) as typeof meta;
-        else if (m[1] === 'node' && m[3]) extras.set(m[2]!, JSON.parse(m[3]) as Record<string, unknown>);
+        if (m[1] === 'root') root = rest.trim();
+        else if (m[1] === 'tree') meta = JSON.parse(rest) as typeof meta;
+        else if (m[1] === 'node') {
+          const split = /^(\S+)\s+(.*)$/.exec(rest);
+          if (split) extras.set(split[1]!, JSON.parse(split[2]!) as Record<string, unknown>);
+        }
       } catch {
         throw new MermaidParseError('a flowpilot comment is not valid JSON', lineNo);
       }
@@ -222,10 +227,10 @@ export function mermaidToTree(text: string, defaults: { title?: string; category
         const arrow = ARROW.exec(rest) ?? null;
         const textArrow = arrow ? null : TEXT_ARROW.exec(rest);
         if (arrow) {
-          pendingLabel = arrow[2] !== undefined ? unescapeLabel(arrow[2].replace(/^"(.*)"$/, '$1')) : null;
+          pendingLabel = arrow[2] !== undefined ? unescapeLabel(arrow[2].replace(/^"([\s\S]*)"$/, '$1')) : null;
           rest = rest.slice(arrow[0].length);
         } else if (textArrow) {
-          pendingLabel = unescapeLabel(textArrow[2]!.replace(/^"(.*)"$/, '$1'));
+          pendingLabel = unescapeLabel(textArrow[2]!.replace(/^"([\s\S]*)"$/, '$1'));
           rest = rest.slice(textArrow[0].length);
         } else {
           throw new MermaidParseError(`expected an arrow after "${id}"`, lineNo);
