@@ -16,6 +16,8 @@ import { healthRoutes } from './modules/health/health.routes.ts';
 import { teamRoutes } from './modules/team/team.routes.ts';
 import { createTeamService } from './modules/team/team.service.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
+import { treesRoutes } from './modules/trees/trees.routes.ts';
+import { createTreesService } from './modules/trees/trees.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 
 export interface AppOptions {
@@ -80,6 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const auth = createAuthService({ db, tokens, loginLimits: options.loginLimits ?? DEFAULT_LOGIN_LIMITS });
   const users = createUsersService({ db });
   const team = createTeamService({ db });
+  const trees = createTreesService({ db });
 
   await app.register(healthRoutes, { database });
   await app.register(
@@ -87,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(authRoutes, { auth });
       await api.register(usersRoutes, { users });
       await api.register(teamRoutes, { team });
+      await api.register(treesRoutes, { trees });
     },
     { prefix: '/api/v1' },
   );

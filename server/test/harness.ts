@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyServerOptions, LightMyRequestResponse } fr
 import { inject } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
-import { openDatabase, type Database } from '../src/db/client.ts';
+import { openDatabase, PGLITE_EXTENSIONS, type Database } from '../src/db/client.ts';
 import { DEMO_LOGINS, seedDemoData } from '../src/db/seed.ts';
 import type { LoginLimits } from '../src/modules/auth/auth.service.ts';
 import { databaseUrlFor, withDatabase } from './pg-admin.ts';
@@ -19,7 +19,7 @@ export const DB_KINDS: DbKind[] = process.env.TEST_DATABASE_URL ? ['pglite', 'po
 export async function createTestDatabase(kind: DbKind): Promise<Database> {
   if (kind === 'pglite') {
     const snapshot = readFileSync(inject('pgliteSnapshot'));
-    const pglite = await PGlite.create({ loadDataDir: new Blob([snapshot]) });
+    const pglite = await PGlite.create({ loadDataDir: new Blob([snapshot]), extensions: PGLITE_EXTENSIONS });
     return openDatabase({ pglite });
   }
   const url = process.env.TEST_DATABASE_URL!;

@@ -13,6 +13,7 @@ export const ErrorResponse = z
           loc: z.array(z.union([z.string(), z.number()])).describe('Where the bad value is, e.g. ["body", "email"]'),
           msg: z.string(),
           type: z.string(),
+          node_ids: z.array(z.string()).optional().describe('For an invalid tree graph: the offending nodes'),
         }),
       ),
     ]),

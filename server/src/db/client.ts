@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -16,6 +17,9 @@ export { schema };
 
 /** A Drizzle handle on either database; a transaction is one too. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** PostgreSQL extensions FlowPilot uses, loaded into every embedded database. */
+export const PGLITE_EXTENSIONS = { pg_trgm };
 
 export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -48,7 +52,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   mkdirSync(opts.dataDir, { recursive: true });
   const release = acquireDataDirLock(opts.dataDir);
   try {
-    const pglite = await PGlite.create(path.join(opts.dataDir, 'pgdata'));
+    const pglite = await PGlite.create(path.join(opts.dataDir, 'pgdata'), { extensions: PGLITE_EXTENSIONS });
     return wrapPglite(pglite, async () => release());
   } catch (err) {
     release();

@@ -34,7 +34,17 @@ describe.each(DB_KINDS)('database on %s', (kind) => {
 
   it('migrations create the schema, and running them again changes nothing', async () => {
     const before = await columns(database);
-    expect(await tables(database)).toEqual(['invites', 'login_throttle', 'refresh_tokens', 'teams', 'users']);
+    expect(await tables(database)).toEqual([
+      'invites',
+      'login_throttle',
+      'refresh_tokens',
+      'search_lexicon',
+      'teams',
+      'tree_search_nodes',
+      'tree_versions',
+      'trees',
+      'users',
+    ]);
     await database.migrate();
     await database.migrate();
     expect(await columns(database)).toEqual(before);

@@ -4,6 +4,9 @@ import type { Db } from './client.ts';
 import { hashPassword } from '../lib/passwords.ts';
 import * as teamRepo from '../modules/team/team.repository.ts';
 import * as usersRepo from '../modules/users/users.repository.ts';
+import * as treesRepo from '../modules/trees/trees.repository.ts';
+import { CreateTreeBody } from '@flowpilot/contracts';
+import { DEMO_TREES } from './demo-trees/index.ts';
 
 export interface DemoLogin {
   role: Role;
@@ -28,7 +31,8 @@ export async function demoLoginsExist(db: Db): Promise<boolean> {
 }
 
 /**
- * Seeds the demo team on the first start of an empty database. Safe when
+ * Seeds the demo team (an admin, an engineer, a technician and ten published
+ * troubleshooting trees) on the first start of an empty database. Safe when
  * several processes start at once: one seeds, the others see it done.
  * Returns whether it seeded.
  */
@@ -38,14 +42,23 @@ export async function seedDemoData(db: Db): Promise<boolean> {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('flowpilot:seed'))`);
     if ((await teamRepo.countTeams(tx)) > 0) return false;
     const team = await teamRepo.insertTeam(tx, DEMO_TEAM_NAME);
+    const created = [];
     for (const [i, login] of DEMO_LOGINS.entries()) {
-      await usersRepo.insert(tx, {
-        team_id: team.id,
-        email: login.email,
-        full_name: login.fullName,
-        role: login.role,
-        password_hash: hashes[i]!,
-      });
+      created.push(
+        await usersRepo.insert(tx, {
+          team_id: team.id,
+          email: login.email,
+          full_name: login.fullName,
+          role: login.role,
+          password_hash: hashes[i]!,
+        }),
+      );
+    }
+    const author = created.find((u) => u.role === 'engineer')!;
+    for (const demo of DEMO_TREES) {
+      const body = CreateTreeBody.parse(demo);
+      await treesRepo.insertTree(tx, { id: demo.id, teamId: team.id, body, userId: author.id });
+      await treesRepo.saveTreeVersion(tx, { treeId: demo.id, teamId: team.id, userId: author.id, version: 1, body, changeNote: 'Demo tree' });
     }
     return true;
   });

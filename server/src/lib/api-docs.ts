@@ -30,6 +30,7 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
         { name: 'auth', description: 'Sign-in, tokens, registration' },
         { name: 'users', description: 'Team members and roles' },
         { name: 'team', description: 'Team settings and invites' },
+        { name: 'trees', description: 'Decision trees: library, search, versions, import and export' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },

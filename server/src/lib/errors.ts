@@ -3,10 +3,11 @@ export class AppError extends Error {
   override name = 'AppError';
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503,
-    readonly detail: string,
+    /** A message, or for 422 the list of problems (each with `loc`, `msg`, `type`). */
+    readonly detail: string | Record<string, unknown>[],
     readonly headers: Record<string, string> = {},
   ) {
-    super(detail);
+    super(typeof detail === 'string' ? detail : 'Validation failed');
   }
 }
 
@@ -20,3 +21,7 @@ export const conflict = (detail: string) => new AppError(409, detail);
 export const unprocessable = (detail: string) => new AppError(422, detail);
 export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   new AppError(429, detail, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+
+/** A 422 listing problems, in the same shape as schema validation errors. */
+export const invalid = (problems: { loc: (string | number)[]; msg: string; type: string; [k: string]: unknown }[]) =>
+  new AppError(422, problems);

@@ -1,0 +1,367 @@
+import { and, asc, count, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { TreeBodyParsed, TreeNode, TreeStatus } from '@flowpilot/contracts';
+import { queryRows, schema, type Db } from '../../db/client.ts';
+import { markdownToText, searchWords } from '../../lib/markdown-text.ts';
+
+const { trees, treeVersions, treeSearchNodes, searchLexicon, users } = schema;
+export type TreeRow = typeof trees.$inferSelect;
+export type TreeVersionRow = typeof treeVersions.$inferSelect;
+
+const createdBy = alias(users, 'created_by');
+const updatedBy = alias(users, 'updated_by');
+
+/** A tree row with the names of who created and last changed it. */
+export type TreeWithPeople = TreeRow & {
+  created_by: { id: string; full_name: string } | null;
+  updated_by: { id: string; full_name: string } | null;
+};
+
+const treeColumns = {
+  id: trees.id,
+  team_id: trees.team_id,
+  title: trees.title,
+  description: trees.description,
+  category: trees.category,
+  tags: trees.tags,
+  status: trees.status,
+  current_version: trees.current_version,
+  node_count: trees.node_count,
+  search_vector: sql<string>`''`.as('search_vector'),
+  created_by_id: trees.created_by_id,
+  updated_by_id: trees.updated_by_id,
+  created_at: trees.created_at,
+  updated_at: trees.updated_at,
+  created_by_name: createdBy.full_name,
+  updated_by_name: updatedBy.full_name,
+};
+
+function withPeople(row: TreeRow & { created_by_name: string | null; updated_by_name: string | null }): TreeWithPeople {
+  const { created_by_name, updated_by_name, ...tree } = row;
+  return {
+    ...tree,
+    created_by: tree.created_by_id && created_by_name !== null ? { id: tree.created_by_id, full_name: created_by_name } : null,
+    updated_by: tree.updated_by_id && updated_by_name !== null ? { id: tree.updated_by_id, full_name: updated_by_name } : null,
+  };
+}
+
+function selectTrees(db: Db) {
+  return db
+    .select(treeColumns)
+    .from(trees)
+    .leftJoin(createdBy, eq(createdBy.id, trees.created_by_id))
+    .leftJoin(updatedBy, eq(updatedBy.id, trees.updated_by_id));
+}
+
+/** Title (A), category and tags (B), description (C). */
+function treeVector(body: Pick<TreeBodyParsed, 'title' | 'category' | 'tags' | 'description'>): SQL {
+  return sql`setweight(to_tsvector('english', ${body.title}), 'A')
+    || setweight(to_tsvector('english', ${`${body.category} ${body.tags.join(' ')}`}), 'B')
+    || setweight(to_tsvector('english', ${body.description}), 'C')`;
+}
+
+export async function insertTree(
+  db: Db,
+  values: { id?: string; teamId: string; body: TreeBodyParsed; userId: string },
+): Promise<TreeRow> {
+  const { body } = values;
+  const [row] = await db
+    .insert(trees)
+    .values({
+      ...(values.id && { id: values.id }),
+      team_id: values.teamId,
+      title: body.title,
+      description: body.description,
+      category: body.category,
+      tags: body.tags,
+      status: body.status,
+      current_version: 1,
+      node_count: body.nodes.length,
+      search_vector: treeVector(body),
+      created_by_id: values.userId,
+      updated_by_id: values.userId,
+    })
+    .returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function updateTreeHead(db: Db, id: string, body: TreeBodyParsed, version: number, userId: string): Promise<void> {
+  await db
+    .update(trees)
+    .set({
+      title: body.title,
+      description: body.description,
+      category: body.category,
+      tags: body.tags,
+      status: body.status,
+      current_version: version,
+      node_count: body.nodes.length,
+      search_vector: treeVector(body),
+      updated_by_id: userId,
+      updated_at: new Date(),
+    })
+    .where(eq(trees.id, id));
+}
+
+export async function insertVersion(
+  db: Db,
+  values: { treeId: string; version: number; body: TreeBodyParsed; userId: string; changeNote: string | undefined },
+): Promise<TreeVersionRow> {
+  const { body } = values;
+  const [row] = await db
+    .insert(treeVersions)
+    .values({
+      tree_id: values.treeId,
+      version: values.version,
+      title: body.title,
+      description: body.description,
+      category: body.category,
+      tags: body.tags,
+      status: body.status,
+      root_node_id: body.root_node_id,
+      nodes: body.nodes,
+      change_note: values.changeNote ?? null,
+      created_by_id: values.userId,
+    })
+    .returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function findTree(db: Db, teamId: string, id: string): Promise<TreeWithPeople | undefined> {
+  const [row] = await selectTrees(db).where(and(eq(trees.id, id), eq(trees.team_id, teamId))).limit(1);
+  return row && withPeople(row);
+}
+
+/** Locks the tree row (FOR UPDATE) so two saves of one tree take turns. */
+export async function lockTree(db: Db, teamId: string, id: string): Promise<TreeRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(trees)
+    .where(and(eq(trees.id, id), eq(trees.team_id, teamId)))
+    .for('update');
+  return row;
+}
+
+export async function findVersion(
+  db: Db,
+  treeId: string,
+  version: number,
+): Promise<(TreeVersionRow & { created_by: { id: string; full_name: string } | null }) | undefined> {
+  const [row] = await db
+    .select({ v: treeVersions, name: users.full_name })
+    .from(treeVersions)
+    .leftJoin(users, eq(users.id, treeVersions.created_by_id))
+    .where(and(eq(treeVersions.tree_id, treeId), eq(treeVersions.version, version)))
+    .limit(1);
+  if (!row) return undefined;
+  return { ...row.v, created_by: row.v.created_by_id && row.name !== null ? { id: row.v.created_by_id, full_name: row.name } : null };
+}
+
+export async function listVersions(db: Db, treeId: string, limit: number, offset: number) {
+  const where = eq(treeVersions.tree_id, treeId);
+  const [rows, totals] = await Promise.all([
+    db
+      .select({
+        version: treeVersions.version,
+        title: treeVersions.title,
+        status: treeVersions.status,
+        node_count: sql<number>`jsonb_array_length(${treeVersions.nodes})::int`,
+        change_note: treeVersions.change_note,
+        created_by_id: treeVersions.created_by_id,
+        created_by_name: users.full_name,
+        created_at: treeVersions.created_at,
+      })
+      .from(treeVersions)
+      .leftJoin(users, eq(users.id, treeVersions.created_by_id))
+      .where(where)
+      .orderBy(desc(treeVersions.version))
+      .limit(limit)
+      .offset(offset),
+    db.select({ n: count() }).from(treeVersions).where(where),
+  ]);
+  return { rows, total: totals[0]?.n ?? 0 };
+}
+
+export interface TreeFilter {
+  statuses: TreeStatus[];
+  category?: string | undefined;
+  tag?: string | undefined;
+}
+
+function filterConditions(teamId: string, filter: TreeFilter): SQL[] {
+  const conditions: SQL[] = [eq(trees.team_id, teamId), inArray(trees.status, filter.statuses)];
+  if (filter.category) conditions.push(eq(trees.category, filter.category));
+  if (filter.tag) conditions.push(sql`${trees.tags} @> array[${filter.tag.toLowerCase()}]::text[]`);
+  return conditions;
+}
+
+export async function listTrees(db: Db, teamId: string, filter: TreeFilter, limit: number, offset: number) {
+  const where = and(...filterConditions(teamId, filter));
+  const [rows, totals] = await Promise.all([
+    selectTrees(db).where(where).orderBy(asc(trees.category), asc(trees.title), asc(trees.id)).limit(limit).offset(offset),
+    db.select({ n: count() }).from(trees).where(where),
+  ]);
+  return { rows: rows.map(withPeople), total: totals[0]?.n ?? 0 };
+}
+
+export async function categories(db: Db, teamId: string, statuses: TreeStatus[]) {
+  return db
+    .select({ category: trees.category, count: sql<number>`count(*)::int` })
+    .from(trees)
+    .where(and(eq(trees.team_id, teamId), inArray(trees.status, statuses)))
+    .groupBy(trees.category)
+    .orderBy(asc(trees.category));
+}
+
+export async function teamTreeIds(db: Db, teamId: string): Promise<Set<string>> {
+  const rows = await db.select({ id: trees.id }).from(trees).where(eq(trees.team_id, teamId));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Titles of the other trees whose current version links to this one. */
+export async function treesLinkingTo(db: Db, teamId: string, treeId: string): Promise<string[]> {
+  const rows = await db
+    .select({ title: trees.title })
+    .from(trees)
+    .innerJoin(treeVersions, and(eq(treeVersions.tree_id, trees.id), eq(treeVersions.version, trees.current_version)))
+    .where(
+      and(
+        eq(trees.team_id, teamId),
+        ne(trees.id, treeId),
+        sql`${treeVersions.nodes} @> ${JSON.stringify([{ kind: 'link', tree_id: treeId }])}::jsonb`,
+      ),
+    );
+  return rows.map((r) => r.title);
+}
+
+export async function deleteTree(db: Db, id: string): Promise<void> {
+  await db.delete(trees).where(eq(trees.id, id));
+}
+
+/** Writes version `version` of a tree: the version row, its search rows and the team's search words. */
+export async function saveTreeVersion(
+  db: Db,
+  values: { treeId: string; teamId: string; userId: string; version: number; body: TreeBodyParsed; changeNote: string | undefined },
+): Promise<TreeVersionRow> {
+  const { body } = values;
+  const row = await insertVersion(db, values);
+  await replaceSearchNodes(db, values.treeId, values.teamId, body.nodes);
+  const text = [body.title, body.description, body.category, ...body.tags, ...body.nodes.flatMap((n) => [n.title, n.body ?? ''])];
+  await addLexiconWords(db, values.teamId, searchWords(text.join(' ')));
+  return row;
+}
+
+/** Makes the search rows of a tree those of its nodes now. */
+export async function replaceSearchNodes(db: Db, treeId: string, teamId: string, nodes: readonly TreeNode[]): Promise<void> {
+  await db.delete(treeSearchNodes).where(eq(treeSearchNodes.tree_id, treeId));
+  const rows = nodes.map((n) => {
+    const body = markdownToText(n.body ?? '');
+    return {
+      tree_id: treeId,
+      node_id: n.id,
+      team_id: teamId,
+      title: n.title,
+      body,
+      search_vector: sql`setweight(to_tsvector('english', ${n.title}), 'B') || setweight(to_tsvector('english', ${body}), 'D')`,
+    };
+  });
+  for (let i = 0; i < rows.length; i += 200) await db.insert(treeSearchNodes).values(rows.slice(i, i + 200));
+}
+
+export async function addLexiconWords(db: Db, teamId: string, words: string[]): Promise<void> {
+  for (let i = 0; i < words.length; i += 500) {
+    const chunk = words.slice(i, i + 500);
+    await db
+      .insert(searchLexicon)
+      .values(chunk.map((word) => ({ team_id: teamId, word })))
+      .onConflictDoNothing();
+  }
+}
+
+/** For each query word, up to three known words of the team that look like it (trigram similarity). */
+export async function similarWords(db: Db, teamId: string, words: string[]): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>();
+  if (words.length === 0) return result;
+  const rows = await queryRows<{ w: string; word: string }>(
+    db,
+    sql`select q.w, l.word
+        from unnest(${sql.raw(`array[${words.map((w) => `'${w.replace(/'/g, "''")}'`).join(',')}]::text[]`)}) as q(w)
+        cross join lateral (
+          select word from search_lexicon
+          where team_id = ${teamId} and word % q.w
+          order by word <-> q.w
+          limit 3
+        ) l`,
+  );
+  for (const r of rows) {
+    if (!result.has(r.w)) result.set(r.w, []);
+    result.get(r.w)!.push(r.word);
+  }
+  return result;
+}
+
+export interface SearchRow {
+  id: string;
+  score: number;
+  node_id: string | null;
+  node_title: string | null;
+  snippet: string;
+  total: number;
+}
+
+/** Ranked matches of a tsquery over trees and their nodes, best node per tree, snippet for the page only. */
+export async function searchTrees(
+  db: Db,
+  teamId: string,
+  tsquery: string,
+  rawQuery: string,
+  filter: TreeFilter,
+  limit: number,
+  offset: number,
+): Promise<SearchRow[]> {
+  const statuses = sql.raw(`array[${filter.statuses.map((s) => `'${s}'`).join(',')}]::text[]`);
+  const category = filter.category ?? null;
+  const tag = filter.tag?.toLowerCase() ?? null;
+  return queryRows<SearchRow>(
+    db,
+    sql`with q as (select to_tsquery('english', ${tsquery}) as query),
+      scope as (
+        select t.id, t.title, t.description, t.search_vector from trees t
+        where t.team_id = ${teamId} and t.status = any(${statuses})
+          and (${category}::text is null or t.category = ${category})
+          and (${tag}::text is null or t.tags @> array[${tag}]::text[])
+      ),
+      tree_hits as (
+        select s.id, ts_rank_cd(s.search_vector, q.query, 1) as score
+        from scope s, q where s.search_vector @@ q.query
+      ),
+      node_hits as (
+        select n.tree_id, n.node_id, n.title, n.body, ts_rank_cd(n.search_vector, q.query, 1) as score,
+               row_number() over (partition by n.tree_id order by ts_rank_cd(n.search_vector, q.query, 1) desc, n.node_id) as rn
+        from tree_search_nodes n, q
+        where n.team_id = ${teamId} and n.search_vector @@ q.query and n.tree_id in (select id from scope)
+      ),
+      ranked as (
+        select s.id, s.title, s.description,
+               coalesce(th.score, 0) * 2 + coalesce(nh.score, 0) + similarity(s.title, ${rawQuery}) * 0.5 as score,
+               nh.node_id, nh.title as node_title, nh.body as node_body,
+               count(*) over () as total
+        from scope s
+        left join tree_hits th on th.id = s.id
+        left join node_hits nh on nh.tree_id = s.id and nh.rn = 1
+        where th.id is not null or nh.tree_id is not null
+        order by score desc, s.title, s.id
+        limit ${limit} offset ${offset}
+      )
+      select r.id, r.score::float8 as score, r.node_id, r.node_title, r.total::int as total,
+             ts_headline('english',
+               case when r.node_id is null then coalesce(nullif(r.description, ''), r.title)
+                    when r.node_body = '' then r.node_title
+                    else r.node_body end,
+               q.query, 'StartSel=⟦, StopSel=⟧, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') as snippet
+      from ranked r, q
+      order by r.score desc, r.title, r.id`,
+  );
+}

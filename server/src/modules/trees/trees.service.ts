@@ -1,0 +1,393 @@
+import { randomUUID } from 'node:crypto';
+import {
+  TreeExport,
+  validateTreeGraph,
+  type CategoryList,
+  type GraphIssue,
+  type ImportReport,
+  type ImportTreesBody,
+  type ListTreesQuery,
+  type SearchResults,
+  type SearchTreesQuery,
+  type TreeBodyParsed,
+  type TreeComparison,
+  type TreeList,
+  type TreeNode,
+  type TreeResponse,
+  type TreeStatus,
+  type TreeVersionList,
+  type ValidationReport,
+} from '@flowpilot/contracts';
+import type { z } from 'zod';
+import type { Db } from '../../db/client.ts';
+import type { AuthUser } from '../../lib/auth-guard.ts';
+import { badRequest, conflict, forbidden, invalid, notFound } from '../../lib/errors.ts';
+import { MermaidParseError, mermaidToTree, treeToMermaid } from './mermaid.ts';
+import * as repo from './trees.repository.ts';
+import { toTreeResponse, toTreeSummary } from './trees.mapper.ts';
+
+type CreateParsed = TreeBodyParsed & { change_note?: string | undefined };
+type UpdateParsed = CreateParsed & { base_version: number };
+
+const canEdit = (actor: AuthUser) => actor.role !== 'technician';
+
+/** Which statuses a user sees: technicians the published trees; authors everything but the archive unless asked. */
+function visibleStatuses(actor: AuthUser, requested: TreeStatus | undefined): TreeStatus[] {
+  if (!canEdit(actor)) return requested && requested !== 'published' ? [] : ['published'];
+  return requested ? [requested] : ['draft', 'published'];
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** ts_headline marks matches with ⟦ ⟧; the text is escaped first, so only our <mark> is markup. */
+function snippetHtml(raw: string): string {
+  return escapeHtml(raw).replace(/⟦/g, '<mark>').replace(/⟧/g, '</mark>');
+}
+
+function graphProblems(issues: GraphIssue[]) {
+  return issues.map((i) => ({ loc: ['body', 'nodes'], msg: i.message, type: `graph.${i.code}`, node_ids: i.node_ids }));
+}
+
+export interface ExportFile {
+  filename: string;
+  contentType: string;
+  body: string;
+}
+
+export type TreesService = ReturnType<typeof createTreesService>;
+
+export function createTreesService({ db }: { db: Db }) {
+  /** The tree if the user may see it; another team's, or a draft for a technician, is 404. */
+  async function visibleTree(actor: AuthUser, id: string, executor: Db = db) {
+    const tree = await repo.findTree(executor, actor.teamId, id);
+    if (!tree || (!canEdit(actor) && tree.status !== 'published')) throw notFound('Tree');
+    return tree;
+  }
+
+  async function checkGraph(actor: AuthUser, body: TreeBodyParsed, treeId: string | undefined, extraKnown: Iterable<string> = []) {
+    const known = await repo.teamTreeIds(db, actor.teamId);
+    for (const id of extraKnown) known.add(id);
+    return validateTreeGraph(body, { knownTreeIds: known, ...(treeId && { treeId }) });
+  }
+
+  const saveVersion = (tx: Db, actor: AuthUser, treeId: string, version: number, body: TreeBodyParsed, changeNote?: string) =>
+    repo.saveTreeVersion(tx, { treeId, teamId: actor.teamId, userId: actor.id, version, body, changeNote });
+
+  async function createTree(actor: AuthUser, body: CreateParsed, options: { id?: string; knownExtra?: Iterable<string> } = {}) {
+    const id = options.id ?? randomUUID();
+    const report = await checkGraph(actor, body, id, options.knownExtra);
+    if (!report.valid) return { report, tree: null };
+    const tree = await db.transaction(async (tx) => {
+      await repo.insertTree(tx, { id, teamId: actor.teamId, body, userId: actor.id });
+      await saveVersion(tx, actor, id, 1, body, body.change_note);
+      return id;
+    });
+    return { report, tree };
+  }
+
+  async function getResponse(actor: AuthUser, id: string, version?: number): Promise<TreeResponse> {
+    const tree = await visibleTree(actor, id);
+    const row = await repo.findVersion(db, id, version ?? tree.current_version);
+    if (!row) throw notFound(`Version ${version} of this tree`);
+    const warnings = validateTreeGraph({ root_node_id: row.root_node_id, nodes: row.nodes }).warnings;
+    return toTreeResponse(tree, row, warnings);
+  }
+
+  /** Checks one imported tree: its fields, then (later) its graph. */
+  function parseImported(candidate: unknown, overrides: { status?: TreeStatus | undefined }) {
+    const parsed = TreeExport.safeParse(candidate);
+    if (!parsed.success) {
+      return {
+        ok: false as const,
+        title: typeof (candidate as { title?: unknown })?.title === 'string' ? ((candidate as { title: string }).title) : null,
+        errors: parsed.error.issues.map((i) => ({ code: 'invalid_field', message: `${i.path.join('.') || 'tree'}: ${i.message}`, node_ids: [] })),
+      };
+    }
+    const { id, ...body } = parsed.data as z.output<typeof TreeExport>;
+    return { ok: true as const, sourceId: id, body: { ...body, ...(overrides.status && { status: overrides.status }) } };
+  }
+
+  return {
+    async list(actor: AuthUser, query: ListTreesQuery): Promise<TreeList> {
+      const statuses = visibleStatuses(actor, query.status);
+      if (statuses.length === 0) return { items: [], total: 0 };
+      const { rows, total } = await repo.listTrees(db, actor.teamId, { statuses, category: query.category, tag: query.tag }, query.limit, query.offset);
+      return { items: rows.map(toTreeSummary), total };
+    },
+
+    async categories(actor: AuthUser): Promise<CategoryList> {
+      return { items: await repo.categories(db, actor.teamId, visibleStatuses(actor, undefined)) };
+    },
+
+    /**
+     * Ranked full-text search, tolerant of typos: each word also matches as a
+     * prefix and as the team's known words that look like it (trigrams). All
+     * words must match; if nothing does, any word may.
+     */
+    async search(actor: AuthUser, query: SearchTreesQuery): Promise<SearchResults> {
+      const statuses = visibleStatuses(actor, query.status);
+      const words = query.q
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter((w) => w.length >= 2)
+        .slice(0, 8);
+      if (statuses.length === 0 || words.length === 0) return { items: [], total: 0, corrected_terms: [] };
+      const similar = await repo.similarWords(db, actor.teamId, words.filter((w) => w.length >= 3));
+      const corrected = new Set<string>();
+      const groups = words.map((w) => {
+        const alternatives = (similar.get(w) ?? []).filter((s) => s !== w);
+        alternatives.forEach((a) => corrected.add(a));
+        return `(${[`${w}:*`, ...alternatives].join(' | ')})`;
+      });
+      const filter = { statuses, category: query.category, tag: query.tag };
+      let rows = await repo.searchTrees(db, actor.teamId, groups.join(' & '), query.q, filter, query.limit, query.offset);
+      if (rows.length === 0 && groups.length > 1 && query.offset === 0) {
+        rows = await repo.searchTrees(db, actor.teamId, groups.join(' | '), query.q, filter, query.limit, query.offset);
+      }
+      if (rows.length === 0) return { items: [], total: 0, corrected_terms: [...corrected] };
+      const byId = new Map(
+        (await Promise.all(rows.map((r) => repo.findTree(db, actor.teamId, r.id)))).filter((t) => t !== undefined).map((t) => [t.id, t]),
+      );
+      return {
+        items: rows
+          .filter((r) => byId.has(r.id))
+          .map((r) => ({
+            ...toTreeSummary(byId.get(r.id)!),
+            score: Math.round(r.score * 1000) / 1000,
+            match: { node_id: r.node_id, node_title: r.node_title, snippet: snippetHtml(r.snippet) },
+          })),
+        total: rows[0]!.total,
+        corrected_terms: [...corrected],
+      };
+    },
+
+    get: getResponse,
+
+    async versions(actor: AuthUser, id: string, limit: number, offset: number): Promise<TreeVersionList> {
+      await visibleTree(actor, id);
+      const { rows, total } = await repo.listVersions(db, id, limit, offset);
+      return {
+        items: rows.map((r) => ({
+          version: r.version,
+          title: r.title,
+          status: r.status,
+          node_count: r.node_count,
+          change_note: r.change_note,
+          created_by: r.created_by_id && r.created_by_name !== null ? { id: r.created_by_id, full_name: r.created_by_name } : null,
+          created_at: r.created_at.toISOString(),
+        })),
+        total,
+      };
+    },
+
+    async compare(actor: AuthUser, id: string, from: number, to: number): Promise<TreeComparison> {
+      await visibleTree(actor, id);
+      const [a, b] = await Promise.all([repo.findVersion(db, id, from), repo.findVersion(db, id, to)]);
+      if (!a) throw notFound(`Version ${from} of this tree`);
+      if (!b) throw notFound(`Version ${to} of this tree`);
+      const fields = (['title', 'description', 'category', 'status', 'root_node_id'] as const).filter((f) => a[f] !== b[f]);
+      if (JSON.stringify(a.tags) !== JSON.stringify(b.tags)) fields.push('tags' as never);
+      const before = new Map<string, TreeNode>(a.nodes.map((n) => [n.id, n]));
+      const after = new Map<string, TreeNode>(b.nodes.map((n) => [n.id, n]));
+      return {
+        from,
+        to,
+        fields_changed: fields,
+        added: [...after.keys()].filter((k) => !before.has(k)),
+        removed: [...before.keys()].filter((k) => !after.has(k)),
+        changed: [...after.keys()].filter((k) => before.has(k) && JSON.stringify(before.get(k)) !== JSON.stringify(after.get(k))),
+      };
+    },
+
+    /** Checks a tree without saving it: what the editor shows before Save. */
+    async validate(actor: AuthUser, body: TreeBodyParsed, treeId?: string): Promise<ValidationReport> {
+      return checkGraph(actor, body, treeId);
+    },
+
+    async create(actor: AuthUser, body: CreateParsed): Promise<TreeResponse> {
+      const { report, tree } = await createTree(actor, body);
+      if (!tree) throw invalid(graphProblems(report.errors));
+      return getResponse(actor, tree);
+    },
+
+    /** Saves a new version; refuses (409) when someone saved a newer one since `base_version`. */
+    async update(actor: AuthUser, id: string, body: UpdateParsed): Promise<TreeResponse> {
+      await visibleTree(actor, id);
+      const report = await checkGraph(actor, body, id);
+      if (!report.valid) throw invalid(graphProblems(report.errors));
+      await db.transaction(async (tx) => {
+        const head = await repo.lockTree(tx, actor.teamId, id);
+        if (!head) throw notFound('Tree');
+        if (head.current_version !== body.base_version) {
+          throw conflict(
+            `This tree was changed since version ${body.base_version}: version ${head.current_version} is the newest. Reload it and apply your changes again.`,
+          );
+        }
+        const next = head.current_version + 1;
+        await saveVersion(tx, actor, id, next, body, body.change_note);
+        await repo.updateTreeHead(tx, id, body, next, actor.id);
+      });
+      return getResponse(actor, id);
+    },
+
+    /** Brings an old version back as the newest one (history is kept). */
+    async restore(actor: AuthUser, id: string, version: number, baseVersion: number): Promise<TreeResponse> {
+      await visibleTree(actor, id);
+      const old = await repo.findVersion(db, id, version);
+      if (!old) throw notFound(`Version ${version} of this tree`);
+      const body: UpdateParsed = {
+        title: old.title,
+        description: old.description,
+        category: old.category,
+        tags: old.tags,
+        status: old.status,
+        root_node_id: old.root_node_id,
+        nodes: old.nodes,
+        base_version: baseVersion,
+        change_note: `Restored version ${version}`,
+      };
+      return this.update(actor, id, body);
+    },
+
+    /**
+     * Deletes a tree (admins). A tree other trees link to is refused, so no
+     * tree is left pointing nowhere; archive it instead.
+     */
+    async remove(actor: AuthUser, id: string): Promise<void> {
+      if (actor.role !== 'admin') throw forbidden('Only an admin can do this');
+      await db.transaction(async (tx) => {
+        const tree = await repo.lockTree(tx, actor.teamId, id);
+        if (!tree) throw notFound('Tree');
+        const linking = await repo.treesLinkingTo(tx, actor.teamId, id);
+        if (linking.length) {
+          throw conflict(`Other trees link to this one (${linking.slice(0, 5).join(', ')}): remove those links first, or archive it.`);
+        }
+        await repo.deleteTree(tx, id);
+      });
+    },
+
+    async exportTree(actor: AuthUser, id: string, format: 'json' | 'mermaid', version?: number): Promise<ExportFile> {
+      const tree = await getResponse(actor, id, version);
+      const base = tree.title.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').toLowerCase() || 'tree';
+      const content = {
+        title: tree.title,
+        description: tree.description,
+        category: tree.category,
+        tags: tree.tags,
+        root_node_id: tree.root_node_id,
+        nodes: tree.nodes,
+      };
+      if (format === 'mermaid') {
+        return { filename: `${base}.mmd`, contentType: 'text/vnd.mermaid; charset=utf-8', body: treeToMermaid(content) };
+      }
+      return {
+        filename: `${base}.json`,
+        contentType: 'application/json; charset=utf-8',
+        body: JSON.stringify({ id: tree.id, ...content, status: tree.status }, null, 2) + '\n',
+      };
+    },
+
+    /** Every tree the user can see, as one bundle. */
+    async exportBundle(actor: AuthUser, query: Pick<ListTreesQuery, 'status' | 'category' | 'tag'>): Promise<ExportFile> {
+      const statuses = visibleStatuses(actor, query.status);
+      const { rows } = statuses.length
+        ? await repo.listTrees(db, actor.teamId, { statuses, category: query.category, tag: query.tag }, 10_000, 0)
+        : { rows: [] };
+      const trees = [];
+      for (const row of rows) {
+        const v = await repo.findVersion(db, row.id, row.current_version);
+        if (!v) continue;
+        trees.push({
+          id: row.id,
+          title: v.title,
+          description: v.description,
+          category: v.category,
+          tags: v.tags,
+          status: row.status,
+          root_node_id: v.root_node_id,
+          nodes: v.nodes,
+        });
+      }
+      const bundle = { format: 'flowpilot.trees', version: 1, exported_at: new Date().toISOString(), trees };
+      return { filename: 'flowpilot-trees.json', contentType: 'application/json; charset=utf-8', body: JSON.stringify(bundle, null, 2) + '\n' };
+    },
+
+    /**
+     * Imports one tree or a bundle (JSON), or a Mermaid flowchart. Each tree
+     * is created whole or not at all, and the report says which. Links
+     * between trees of one bundle are kept (the linked trees get new ids).
+     */
+    async import(actor: AuthUser, body: z.output<typeof ImportTreesBody>): Promise<ImportReport> {
+      let candidates: unknown[];
+      if (body.format === 'mermaid') {
+        if (typeof body.content !== 'string') throw badRequest('Mermaid content must be text');
+        try {
+          candidates = [{ ...mermaidToTree(body.content, { category: body.category ?? 'Imported' }), status: 'draft' }];
+        } catch (err) {
+          if (err instanceof MermaidParseError) throw invalid([{ loc: ['body', 'content'], msg: err.message, type: 'mermaid' }]);
+          throw err;
+        }
+      } else {
+        let content: unknown = body.content;
+        if (typeof content === 'string') {
+          try {
+            content = JSON.parse(content);
+          } catch {
+            throw invalid([{ loc: ['body', 'content'], msg: 'The content is not valid JSON', type: 'json' }]);
+          }
+        }
+        const bundle = content as { format?: unknown; trees?: unknown };
+        candidates = bundle && bundle.format === 'flowpilot.trees' && Array.isArray(bundle.trees) ? bundle.trees : [content];
+        if (candidates.length > 500) throw invalid([{ loc: ['body', 'content'], msg: 'A bundle holds at most 500 trees', type: 'too_big' }]);
+      }
+
+      const parsed = candidates.map((c) => parseImported(c, { status: body.status }));
+      const newIds = parsed.map(() => randomUUID());
+      const idMap = new Map<string, string>();
+      parsed.forEach((p, i) => p.ok && p.sourceId && idMap.set(p.sourceId, newIds[i]!));
+      const bodies = parsed.map((p) =>
+        p.ok
+          ? {
+              ...p.body,
+              nodes: p.body.nodes.map((n) => (n.kind === 'link' && idMap.has(n.tree_id) ? { ...n, tree_id: idMap.get(n.tree_id)! } : n)),
+            }
+          : null,
+      );
+      // Trees that fail take the links to them down too: repeat until nothing more fails.
+      const known = await repo.teamTreeIds(db, actor.teamId);
+      const errors: GraphIssue[][] = parsed.map((p) => (p.ok ? [] : p.errors));
+      let alive = new Set(bodies.flatMap((b, i) => (b ? [i] : [])));
+      for (let changed = true; changed; ) {
+        changed = false;
+        const knownNow = new Set([...known, ...[...alive].map((i) => newIds[i]!)]);
+        for (const i of [...alive]) {
+          const report = validateTreeGraph(bodies[i]!, { knownTreeIds: knownNow, treeId: newIds[i]! });
+          if (!report.valid) {
+            errors[i] = report.errors;
+            alive.delete(i);
+            changed = true;
+          }
+        }
+      }
+      alive = new Set([...alive].sort((a, b) => a - b));
+      const results: ImportReport['results'] = [];
+      for (let i = 0; i < candidates.length; i++) {
+        const title = bodies[i]?.title ?? (parsed[i]!.ok ? null : (parsed[i] as { title: string | null }).title);
+        if (!alive.has(i)) {
+          results.push({ index: i, title, status: 'failed', tree_id: null, errors: errors[i]! });
+          continue;
+        }
+        const { tree, report } = await createTree(actor, bodies[i]!, { id: newIds[i]!, knownExtra: [...alive].map((k) => newIds[k]!) });
+        results.push(
+          tree
+            ? { index: i, title, status: 'created', tree_id: tree, errors: [] }
+            : { index: i, title, status: 'failed', tree_id: null, errors: report.errors },
+        );
+      }
+      return { created: results.filter((r) => r.status === 'created').length, failed: results.filter((r) => r.status === 'failed').length, results };
+    },
+
+  };
+}
