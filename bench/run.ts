@@ -3,6 +3,11 @@
  * each pinned to core 0, and drives them with autocannon from this process on
  * core 1. Writes bench/results/<name>.json and bench/results/summary.md.
  *
+ * Before measuring, the tree scenarios get their data through the HTTP API as
+ * the demo engineer: a library of 1,000 generated trees of 50 nodes
+ * (bench/tree-library.ts, imported in batches of 100) and one tree of 200
+ * nodes.
+ *
  * Settings: BENCH_DATABASE_URL (a PostgreSQL server where a scratch database
  * may be created; default the local test server), BENCH_DURATION (seconds
  * per scenario, default 10), BENCH_CONNECTIONS (default 50).
@@ -14,6 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import type { ImportReport, SearchResults, TreeBody, TreeResponse } from '@flowpilot/contracts';
+import { checkQueries, EXACT_QUERIES, generateLibrary, generateTree, libraryWords, TYPO_QUERIES } from './tree-library.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, 'bench', 'results');
@@ -21,6 +28,11 @@ const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const poolSize = 20;
+const LIBRARY_TREES = 1000;
+const LIBRARY_NODES = 50;
+const BIG_TREE_NODES = 200;
+const IMPORT_BATCH = 100;
+const PROBE_ROUNDS = 10;
 const tsx = import.meta.resolve('tsx');
 
 const twoCores = cpus().length >= 2 && spawnSync('taskset', ['--version']).status === 0;
@@ -40,6 +52,7 @@ interface Result {
   non_2xx: number;
   errors: number;
   target_rate?: number;
+  goal?: { text: string; met: boolean };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -74,12 +87,13 @@ async function load(
     errors: r.errors + r.timeouts,
     ...(opts.overallRate !== undefined && { target_rate: opts.overallRate }),
   };
-  writeFileSync(path.join(resultsDir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+  writeResult(result);
   console.log(`${name}: ${result.requests_per_s} req/s, p50 ${result.p50_ms} ms, p95 ${result.p95_ms} ms, p99 ${result.p99_ms} ms, non-2xx ${result.non_2xx}, errors ${result.errors}`);
   return result;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+const writeResult = (r: Result) => writeFileSync(path.join(resultsDir, `${r.name}.json`), JSON.stringify(r, null, 2) + '\n');
 
 /**
  * Open-loop load at a fixed rate, one request every 1/rate s whatever the
@@ -127,7 +141,7 @@ async function paced(name: string, description: string, rate: number, send: () =
     errors,
     target_rate: rate,
   };
-  writeFileSync(path.join(resultsDir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+  writeResult(result);
   console.log(`${name}: ${result.requests_per_s} req/s, p50 ${result.p50_ms} ms, p95 ${result.p95_ms} ms, p99 ${result.p99_ms} ms, non-2xx ${non2xx}, errors ${errors}`);
   return result;
 }
@@ -159,6 +173,106 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
+}
+
+async function login(appUrl: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${appUrl}/api/v1/auth/login/json`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!res.ok) throw new Error(`login as ${email}: HTTP ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** A JSON request that must answer `expected`; anything else stops the run. */
+async function call<T>(url: string, init: RequestInit & { token: string }, expected: number, what: string): Promise<T> {
+  const { token, ...rest } = init;
+  const res = await fetch(url, {
+    ...rest,
+    headers: { authorization: `Bearer ${token}`, ...(rest.body !== undefined && { 'content-type': 'application/json' }) },
+  });
+  const text = await res.text();
+  if (res.status !== expected) throw new Error(`${what}: HTTP ${res.status} (expected ${expected}): ${text.slice(0, 4000)}`);
+  return JSON.parse(text) as T;
+}
+
+interface TreeData {
+  bigTreeId: string;
+  library: TreeBody[];
+  seconds: number;
+}
+
+/** Creates the tree data through the API as the demo engineer: the library by bulk import, the big tree by POST. */
+async function createTrees(appUrl: string): Promise<TreeData> {
+  const started = performance.now();
+  const token = await login(appUrl, 'engineer@flowpilot.test', 'flowpilot-engineer');
+  const library = generateLibrary(LIBRARY_TREES, LIBRARY_NODES);
+  const big = generateTree(LIBRARY_TREES + 1, BIG_TREE_NODES);
+  checkQueries(libraryWords([...library, big]));
+  for (let i = 0; i < library.length; i += IMPORT_BATCH) {
+    const batch = library.slice(i, i + IMPORT_BATCH);
+    const what = `import of library trees ${i + 1}-${i + batch.length}`;
+    const report = await call<ImportReport>(
+      `${appUrl}/api/v1/trees/import`,
+      { method: 'POST', token, body: JSON.stringify({ content: { format: 'flowpilot.trees', version: 1, trees: batch }, status: 'published' }) },
+      200,
+      what,
+    );
+    if (report.failed !== 0 || report.created !== batch.length) {
+      const failures = report.results.filter((r) => r.status !== 'created').slice(0, 5);
+      throw new Error(`${what}: created ${report.created}, failed ${report.failed}:\n${JSON.stringify(failures, null, 2)}`);
+    }
+  }
+  const created = await call<TreeResponse>(`${appUrl}/api/v1/trees`, { method: 'POST', token, body: JSON.stringify(big) }, 201, 'create the big tree');
+  if (created.nodes.length !== BIG_TREE_NODES) throw new Error(`the big tree came back with ${created.nodes.length} nodes`);
+  return { bigTreeId: created.id, library: [...library, big], seconds: (performance.now() - started) / 1000 };
+}
+
+/** Cycles every connection through `paths`, one request each, shared round-robin. */
+function rotating(paths: readonly string[]): autocannon.Request[] {
+  let next = 0;
+  return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) }];
+}
+
+const searchPath = (q: string) => `/api/v1/trees/search?q=${encodeURIComponent(q)}`;
+
+interface QueryProbe {
+  q: string;
+  kind: 'exact' | 'typo';
+  total: number;
+  corrected_terms: string[];
+  median_ms: number;
+  max_ms: number;
+}
+
+/** Each search query alone, one at a time after one unmeasured try (no concurrency): what it costs and what it finds. */
+async function probeQueries(appUrl: string, token: string): Promise<QueryProbe[]> {
+  const queries = [...EXACT_QUERIES.map((q) => ({ q, kind: 'exact' as const })), ...TYPO_QUERIES.map(({ q }) => ({ q, kind: 'typo' as const }))];
+  const probes: QueryProbe[] = [];
+  // Let the server and the database finish what the last load left queued.
+  await new Promise((r) => setTimeout(r, 2000));
+  for (const { q, kind } of queries) {
+    await call<SearchResults>(`${appUrl}${searchPath(q)}`, { token }, 200, `search "${q}"`);
+    const times: number[] = [];
+    let answer: SearchResults | undefined;
+    for (let i = 0; i < PROBE_ROUNDS; i++) {
+      const t0 = performance.now();
+      answer = await call<SearchResults>(`${appUrl}${searchPath(q)}`, { token }, 200, `search "${q}"`);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    probes.push({
+      q,
+      kind,
+      total: answer!.total,
+      corrected_terms: answer!.corrected_terms,
+      median_ms: round(percentile(times, 50)),
+      max_ms: round(times[times.length - 1]!),
+    });
+  }
+  writeFileSync(path.join(resultsDir, 'tree-search-queries.json'), JSON.stringify(probes, null, 2) + '\n');
+  return probes;
 }
 
 async function main(): Promise<void> {
@@ -195,17 +309,26 @@ async function main(): Promise<void> {
   );
 
   const results: Result[] = [];
+  let trees: TreeData;
+  let probes: QueryProbe[] = [];
   try {
     const appUrl = `http://127.0.0.1:${appPort}`;
-    const login = await fetch(`${appUrl}/api/v1/auth/login/json`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'tech@flowpilot.test', password: 'flowpilot-tech' }),
-    });
-    const { access_token } = (await login.json()) as { access_token: string };
+    const access_token = await login(appUrl, 'tech@flowpilot.test', 'flowpilot-tech');
     const me = (await (await fetch(`${appUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${access_token}` } })).json()) as {
       id: string;
     };
+
+    console.log(`creating ${LIBRARY_TREES} trees of ${LIBRARY_NODES} nodes and one of ${BIG_TREE_NODES} through the API…`);
+    trees = await createTrees(appUrl);
+    // Fresh planner statistics for the new rows, as autovacuum would give them soon anyway (and not mid-run),
+    // and their pages written out now rather than by a checkpoint during a measurement.
+    const benchDb = new pg.Client({ connectionString: databaseUrl });
+    await benchDb.connect();
+    await benchDb.query('vacuum analyze');
+    await benchDb.query('checkpoint');
+    await benchDb.end();
+    console.log(`trees created in ${trees.seconds.toFixed(1)} s`);
+    const auth = { authorization: `Bearer ${access_token}` };
 
     results.push(await load('baseline-json', 'bare Fastify route, static JSON', { url: `http://127.0.0.1:${basePort}/json`, connections }));
     results.push(
@@ -230,6 +353,38 @@ async function main(): Promise<void> {
         }),
       ),
     );
+
+    const treeUrl = `${appUrl}/api/v1/trees/${trees.bigTreeId}`;
+    const treeBytes = (await (await fetch(treeUrl, { headers: auth })).arrayBuffer()).byteLength;
+    const treeGet = await load('tree-get', `GET /api/v1/trees/{id} as the technician, a published tree of ${BIG_TREE_NODES} nodes (${Math.round(treeBytes / 1024)} kB of JSON)`, {
+      url: treeUrl,
+      connections,
+      headers: auth,
+    });
+    const dbRate = results.find((r) => r.name === 'baseline-db')!.requests_per_s;
+    treeGet.goal = { text: '≥ 50% of baseline-db req/s', met: treeGet.requests_per_s >= 0.5 * dbRate };
+    writeResult(treeGet);
+    results.push(treeGet);
+
+    const exact = EXACT_QUERIES.map(searchPath);
+    const typo = TYPO_QUERIES.map(({ q }) => searchPath(q));
+    const library = `${LIBRARY_TREES} trees × ${LIBRARY_NODES} nodes (+ the ${BIG_TREE_NODES}-node tree and the demo trees), as the technician`;
+    const search = await load('tree-search', `GET /api/v1/trees/search, ${exact.length} exact and ${typo.length} misspelled queries alternating, over ${library}`, {
+      url: appUrl,
+      connections,
+      headers: auth,
+      requests: rotating(exact.flatMap((p, i) => [p, typo[i]!])),
+    });
+    search.goal = { text: 'p99 ≤ 50 ms', met: search.p99_ms <= 50 };
+    writeResult(search);
+    results.push(search);
+    results.push(
+      await load('tree-search-exact', `the ${exact.length} exact queries of tree-search only`, { url: appUrl, connections, headers: auth, requests: rotating(exact) }),
+    );
+    results.push(
+      await load('tree-search-typo', `the ${typo.length} misspelled queries of tree-search only`, { url: appUrl, connections, headers: auth, requests: rotating(typo) }),
+    );
+    probes = await probeQueries(appUrl, access_token);
   } finally {
     await stop(app);
     await stop(baseline);
@@ -252,6 +407,25 @@ async function main(): Promise<void> {
     ),
     '',
     ...results.map((r) => `- **${r.name}**: ${r.description}`),
+    '',
+    '## Goals',
+    '',
+    ...results
+      .filter((r) => r.goal)
+      .map(
+        (r) =>
+          `- **${r.name}**: ${r.goal!.text}: ${r.goal!.met ? 'met' : '**not met**'} ` +
+          `(${r.requests_per_s} req/s = ${pct(r.requests_per_s, db.requests_per_s)} of baseline-db, p99 ${r.p99_ms} ms)`,
+      ),
+    '',
+    '## Search queries one at a time',
+    '',
+    `${trees!.library.length} generated trees created through the API in ${trees!.seconds.toFixed(1)} s (then \`VACUUM ANALYZE\`). ` +
+      `Each query below sent once, then ${PROBE_ROUNDS} times in a row measured, no concurrency (tree-search-queries.json).`,
+    '',
+    '| query | kind | hits | corrected to | median ms | max ms |',
+    '| --- | --- | ---: | --- | ---: | ---: |',
+    ...probes.map((p) => `| ${p.q} | ${p.kind} | ${p.total} | ${p.corrected_terms.join(', ')} | ${p.median_ms} | ${p.max_ms} |`),
     '',
   ];
   writeFileSync(path.join(resultsDir, 'summary.md'), lines.join('\n'));

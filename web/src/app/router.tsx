@@ -7,6 +7,8 @@ import { AppLayout } from './layout/app-layout.tsx';
 import { LoginPage } from '../features/auth/login-page.tsx';
 import { HomePage } from '../features/home/home-page.tsx';
 import { TreesPage } from '../features/trees/trees-page.tsx';
+import { TreeViewPage } from '../features/trees/tree-view-page.tsx';
+import { TreeEditorPage } from '../features/trees/tree-editor-page.tsx';
 import { SessionsPage } from '../features/sessions/sessions-page.tsx';
 import { EscalationQueuePage } from '../features/escalations/escalation-queue-page.tsx';
 import { UsersPage } from '../features/admin/users-page.tsx';
@@ -45,6 +47,23 @@ export function AppRouter() {
         >
           <Route index element={<HomePage />} />
           <Route path="trees" element={<TreesPage />} />
+          <Route
+            path="trees/new"
+            element={
+              <RequireRole role="engineer">
+                <TreeEditorPage />
+              </RequireRole>
+            }
+          />
+          <Route path="trees/:id" element={<TreeViewPage />} />
+          <Route
+            path="trees/:id/edit"
+            element={
+              <RequireRole role="engineer">
+                <TreeEditorPage />
+              </RequireRole>
+            }
+          />
           <Route path="sessions" element={<SessionsPage />} />
           <Route
             path="escalations"

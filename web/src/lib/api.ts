@@ -178,6 +178,23 @@ class ApiClient {
     return data as T;
   }
 
+  /** A file from the API, with the name the server gave it. */
+  async download(path: string): Promise<{ blob: Blob; filename: string | null }> {
+    if (!this.#accessToken) await this.refresh();
+    const send = () =>
+      fetch(`/api/v1${path}`, { headers: this.#accessToken ? { authorization: `Bearer ${this.#accessToken}` } : {} });
+    let res = await send();
+    if (res.status === 401 && (await this.refresh())) res = await send();
+    if (!res.ok) {
+      const data = (await res.json().catch(() => null)) as { detail?: unknown } | null;
+      throw new ApiError(res.status, data?.detail);
+    }
+    const disposition = res.headers.get('content-disposition') ?? '';
+    const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+    const plain = /filename="([^"]+)"/i.exec(disposition);
+    return { blob: await res.blob(), filename: star ? decodeURIComponent(star[1]!) : (plain?.[1] ?? null) };
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

@@ -1,0 +1,110 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type {
+  CategoryList,
+  CreateTreeBody,
+  ImportReport,
+  ImportTreesBody,
+  SearchResults,
+  TreeList,
+  TreeResponse,
+  TreeStatus,
+  TreeVersionList,
+  UpdateTreeBody,
+} from '@flowpilot/contracts';
+import { api } from '../../lib/api.ts';
+
+export interface LibraryFilters {
+  category?: string | null;
+  status?: TreeStatus | null;
+  tag?: string | null;
+}
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
+  const s = search.toString();
+  return s ? `?${s}` : '';
+}
+
+export const treeKeys = {
+  all: ['trees'] as const,
+  list: (f: LibraryFilters) => ['trees', 'list', f] as const,
+  search: (q: string, f: LibraryFilters) => ['trees', 'search', q, f] as const,
+  categories: ['trees', 'categories'] as const,
+  detail: (id: string, version?: number) => ['trees', 'detail', id, version ?? 'latest'] as const,
+  versions: (id: string) => ['trees', 'versions', id] as const,
+};
+
+export const useTreeList = (filters: LibraryFilters) =>
+  useQuery({
+    queryKey: treeKeys.list(filters),
+    queryFn: () => api.get<TreeList>(`/trees${query({ ...filters, limit: 200 })}`),
+    placeholderData: keepPreviousData,
+  });
+
+export const useTreeSearch = (q: string, filters: LibraryFilters) =>
+  useQuery({
+    queryKey: treeKeys.search(q, filters),
+    queryFn: () => api.get<SearchResults>(`/trees/search${query({ q, ...filters, limit: 50 })}`),
+    enabled: q.trim().length > 0,
+    placeholderData: keepPreviousData,
+  });
+
+export const useCategories = () =>
+  useQuery({ queryKey: treeKeys.categories, queryFn: () => api.get<CategoryList>('/trees/categories') });
+
+export const useTree = (id: string | undefined, version?: number) =>
+  useQuery({
+    queryKey: treeKeys.detail(id ?? '', version),
+    queryFn: () => api.get<TreeResponse>(`/trees/${id}${query({ version })}`),
+    enabled: Boolean(id),
+  });
+
+export const useTreeVersions = (id: string) =>
+  useQuery({ queryKey: treeKeys.versions(id), queryFn: () => api.get<TreeVersionList>(`/trees/${id}/versions?limit=100`) });
+
+function useInvalidateTrees() {
+  const qc = useQueryClient();
+  return () => qc.invalidateQueries({ queryKey: treeKeys.all });
+}
+
+export function useCreateTree() {
+  const invalidate = useInvalidateTrees();
+  return useMutation({ mutationFn: (body: CreateTreeBody) => api.post<TreeResponse>('/trees', body), onSuccess: invalidate });
+}
+
+export function useUpdateTree(id: string) {
+  const invalidate = useInvalidateTrees();
+  return useMutation({ mutationFn: (body: UpdateTreeBody) => api.request<TreeResponse>('PUT', `/trees/${id}`, body), onSuccess: invalidate });
+}
+
+export function useRestoreTree(id: string) {
+  const invalidate = useInvalidateTrees();
+  return useMutation({
+    mutationFn: (body: { version: number; base_version: number }) => api.post<TreeResponse>(`/trees/${id}/restore`, body),
+    onSuccess: invalidate,
+  });
+}
+
+export function useDeleteTree() {
+  const invalidate = useInvalidateTrees();
+  return useMutation({ mutationFn: (id: string) => api.delete(`/trees/${id}`), onSuccess: invalidate });
+}
+
+export function useImportTrees() {
+  const invalidate = useInvalidateTrees();
+  return useMutation({ mutationFn: (body: ImportTreesBody) => api.post<ImportReport>('/trees/import', body), onSuccess: invalidate });
+}
+
+/** Downloads an export through the API client (it carries the token) and hands it to the browser as a file. */
+export async function downloadExport(path: string, fallbackName: string): Promise<void> {
+  const { blob, filename } = await api.download(path);
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename ?? fallbackName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
