@@ -51,6 +51,11 @@ function escapeLabel(text: string): string {
     .replace(/[\r\n]+/g, ' ');
 }
 
+/** JSON on one comment line: U+2028/U+2029 would read as line ends to some tools, so they are escaped too. */
+function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
 function unescapeLabel(text: string): string {
   return text
     .replace(/#quot;/g, '"')
@@ -66,9 +71,9 @@ export function treeToMermaid(tree: MermaidTree): string {
     const safe = !KEYWORDS.has(node.id.toLowerCase()) && /^[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*$/.test(node.id) && !/^fp_n\d+$/.test(node.id);
     idFor.set(node.id, safe ? node.id : `fp_n${index}`);
   });
-  const lines = ['---', `title: ${JSON.stringify(tree.title)}`, '---', 'flowchart TD'];
+  const lines = ['---', `title: ${jsonLine(tree.title)}`, '---', 'flowchart TD'];
   lines.push(
-    `  %% flowpilot:tree ${JSON.stringify({ description: tree.description, category: tree.category, tags: tree.tags })}`,
+    `  %% flowpilot:tree ${jsonLine({ description: tree.description, category: tree.category, tags: tree.tags })}`,
     `  %% flowpilot:root ${idFor.get(tree.root_node_id) ?? tree.root_node_id}`,
   );
   for (const node of tree.nodes) {
@@ -78,7 +83,7 @@ export function treeToMermaid(tree: MermaidTree): string {
     if (node.body !== undefined) extra.body = node.body;
     if (node.position) extra.position = node.position;
     if (node.kind === 'link') extra.tree_id = node.tree_id;
-    if (Object.keys(extra).length) lines.push(`  %% flowpilot:node ${written} ${JSON.stringify(extra)}`);
+    if (Object.keys(extra).length) lines.push(`  %% flowpilot:node ${written} ${jsonLine(extra)}`);
   }
   for (const node of tree.nodes) {
     const [open, close] = SHAPE_OF[node.kind];
@@ -141,7 +146,7 @@ export function mermaidToTree(text: string, defaults: { title?: string; category
   if (rawLines[0]?.trim() === '---') {
     i = 1;
     for (; i < rawLines.length && rawLines[i]!.trim() !== '---'; i++) {
-      const m = /^title:\s*(.+)$/.exec(rawLines[i]!.trim());
+      const m = /^title:\s*([\s\S]+)$/.exec(rawLines[i]!.trim());
       if (m) title = m[1]!.startsWith('"') ? (JSON.parse(m[1]!) as string) : m[1]!;
     }
     i++;
@@ -164,14 +169,14 @@ export function mermaidToTree(text: string, defaults: { title?: string; category
     const line = rawLines[i]!.trim();
     if (!line) continue;
     if (line.startsWith('%%')) {
-      const m = /^%%\s*flowpilot:(\w+)\s+(.*)$/.exec(line);
+      const m = /^%%\s*flowpilot:(\w+)\s+([\s\S]*)$/.exec(line);
       if (!m) continue;
       const rest = m[2]!;
       try {
         if (m[1] === 'root') root = rest.trim();
         else if (m[1] === 'tree') meta = JSON.parse(rest) as typeof meta;
         else if (m[1] === 'node') {
-          const split = /^(\S+)\s+(.*)$/.exec(rest);
+          const split = /^(\S+)\s+([\s\S]*)$/.exec(rest);
           if (split) extras.set(split[1]!, JSON.parse(split[2]!) as Record<string, unknown>);
         }
       } catch {

@@ -280,7 +280,11 @@ export async function addLexiconWords(db: Db, teamId: string, words: string[]): 
   }
 }
 
-/** For each query word, up to three known words of the team that look like it (trigram similarity). */
+/**
+ * For each query word the team's trees do not contain, up to three of their
+ * words that look like it (trigram similarity). Words that exist are not
+ * "corrected": `outlook` must not also search `out`.
+ */
 export async function similarWords(db: Db, teamId: string, words: string[]): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>();
   if (words.length === 0) return result;
@@ -293,7 +297,8 @@ export async function similarWords(db: Db, teamId: string, words: string[]): Pro
           where team_id = ${teamId} and word % q.w
           order by word <-> q.w
           limit 3
-        ) l`,
+        ) l
+        where not exists (select 1 from search_lexicon e where e.team_id = ${teamId} and e.word = q.w)`,
   );
   for (const r of rows) {
     if (!result.has(r.w)) result.set(r.w, []);
@@ -304,6 +309,16 @@ export async function similarWords(db: Db, teamId: string, words: string[]): Pro
 
 export interface SearchRow {
   id: string;
+  title: string;
+  description: string;
+  category: string;
+  tags: string[];
+  status: TreeStatus;
+  current_version: number;
+  node_count: number;
+  updated_at: Date | string;
+  updated_by_id: string | null;
+  updated_by_name: string | null;
   score: number;
   node_id: string | null;
   node_title: string | null;
@@ -311,7 +326,11 @@ export interface SearchRow {
   total: number;
 }
 
-/** Ranked matches of a tsquery over trees and their nodes, best node per tree, snippet for the page only. */
+/**
+ * Ranked matches of a tsquery over trees and their nodes: each side through
+ * its GIN index, the best node per tree, and a snippet for the page's rows
+ * only.
+ */
 export async function searchTrees(
   db: Db,
   teamId: string,
@@ -324,38 +343,41 @@ export async function searchTrees(
   const statuses = sql.raw(`array[${filter.statuses.map((s) => `'${s}'`).join(',')}]::text[]`);
   const category = filter.category ?? null;
   const tag = filter.tag?.toLowerCase() ?? null;
-  return queryRows<SearchRow>(
+  const rows = await queryRows<SearchRow>(
     db,
     sql`with q as (select to_tsquery('english', ${tsquery}) as query),
-      scope as (
-        select t.id, t.title, t.description, t.search_vector from trees t
-        where t.team_id = ${teamId} and t.status = any(${statuses})
-          and (${category}::text is null or t.category = ${category})
-          and (${tag}::text is null or t.tags @> array[${tag}]::text[])
-      ),
       tree_hits as (
-        select s.id, ts_rank_cd(s.search_vector, q.query, 1) as score
-        from scope s, q where s.search_vector @@ q.query
+        select t.id, ts_rank_cd(t.search_vector, q.query, 1) as score
+        from trees t, q
+        where t.team_id = ${teamId} and t.search_vector @@ q.query
       ),
-      node_hits as (
-        select n.tree_id, n.node_id, n.title, n.body, ts_rank_cd(n.search_vector, q.query, 1) as score,
-               row_number() over (partition by n.tree_id order by ts_rank_cd(n.search_vector, q.query, 1) desc, n.node_id) as rn
+      node_best as (
+        select distinct on (n.tree_id) n.tree_id, n.node_id, n.title, n.body, ts_rank_cd(n.search_vector, q.query, 1) as score
         from tree_search_nodes n, q
-        where n.team_id = ${teamId} and n.search_vector @@ q.query and n.tree_id in (select id from scope)
+        where n.team_id = ${teamId} and n.search_vector @@ q.query
+        order by n.tree_id, score desc, n.node_id
+      ),
+      candidates as (
+        select coalesce(th.id, nb.tree_id) as id, coalesce(th.score, 0) * 2 + coalesce(nb.score, 0) as score,
+               nb.node_id, nb.title as node_title, nb.body as node_body
+        from tree_hits th full join node_best nb on nb.tree_id = th.id
       ),
       ranked as (
-        select s.id, s.title, s.description,
-               coalesce(th.score, 0) * 2 + coalesce(nh.score, 0) + similarity(s.title, ${rawQuery}) * 0.5 as score,
-               nh.node_id, nh.title as node_title, nh.body as node_body,
+        select t.id, t.title, t.description, t.category, t.tags, t.status, t.current_version, t.node_count, t.updated_at,
+               t.updated_by_id, u.full_name as updated_by_name,
+               c.score + similarity(t.title, ${rawQuery}) * 0.5 as score, c.node_id, c.node_title, c.node_body,
                count(*) over () as total
-        from scope s
-        left join tree_hits th on th.id = s.id
-        left join node_hits nh on nh.tree_id = s.id and nh.rn = 1
-        where th.id is not null or nh.tree_id is not null
-        order by score desc, s.title, s.id
+        from candidates c
+        join trees t on t.id = c.id
+        left join users u on u.id = t.updated_by_id
+        where t.status = any(${statuses})
+          and (${category}::text is null or t.category = ${category})
+          and (${tag}::text is null or t.tags @> array[${tag}]::text[])
+        order by score desc, t.title, t.id
         limit ${limit} offset ${offset}
       )
-      select r.id, r.score::float8 as score, r.node_id, r.node_title, r.total::int as total,
+      select r.id, r.title, r.description, r.category, r.tags, r.status, r.current_version, r.node_count, r.updated_at,
+             r.updated_by_id, r.updated_by_name, r.score::float8 as score, r.node_id, r.node_title, r.total::int as total,
              ts_headline('english',
                case when r.node_id is null then coalesce(nullif(r.description, ''), r.title)
                     when r.node_body = '' then r.node_title
@@ -364,4 +386,5 @@ export async function searchTrees(
       from ranked r, q
       order by r.score desc, r.title, r.id`,
   );
+  return rows;
 }

@@ -158,7 +158,11 @@ export const treesRoutes: FastifyPluginAsyncZod<{ trees: TreesService }> = async
         response: { 200: TreeResponse, ...errors(401, 404, 422) },
       },
     },
-    async (request) => trees.get(currentUser(request), request.params.id, request.query.version),
+    // Sent pre-serialised (the TreeResponse schema above documents it): a 200-node tree is read often and never changes per version.
+    async (request, reply) =>
+      reply
+        .type('application/json; charset=utf-8')
+        .send((await trees.getJson(currentUser(request), request.params.id, request.query.version)) as never),
   );
 
   app.put(

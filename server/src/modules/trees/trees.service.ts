@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import {
   TreeExport,
   validateTreeGraph,
@@ -87,12 +88,41 @@ export function createTreesService({ db }: { db: Db }) {
     return { report, tree };
   }
 
+  type CachedVersion = { row: NonNullable<Awaited<ReturnType<typeof repo.findVersion>>>; warnings: GraphIssue[]; json: string | null };
+  /**
+   * Versions never change once saved, so each is read, checked and (for the
+   * hot GET) serialised once per process; only the small tree head is read
+   * per request. Keyed by tree and version, it needs no invalidation.
+   */
+  const versions = new LRUCache<string, CachedVersion>({
+    maxSize: 64 * 1024 * 1024,
+    sizeCalculation: (v) => Math.max(1, JSON.stringify(v.row.nodes).length),
+  });
+
+  async function loadVersion(id: string, version: number): Promise<CachedVersion> {
+    const key = `${id}:${version}`;
+    const hit = versions.get(key);
+    if (hit) return hit;
+    const row = await repo.findVersion(db, id, version);
+    if (!row) throw notFound(`Version ${version} of this tree`);
+    const entry = { row, warnings: validateTreeGraph({ root_node_id: row.root_node_id, nodes: row.nodes }).warnings, json: null };
+    versions.set(key, entry);
+    return entry;
+  }
+
   async function getResponse(actor: AuthUser, id: string, version?: number): Promise<TreeResponse> {
     const tree = await visibleTree(actor, id);
-    const row = await repo.findVersion(db, id, version ?? tree.current_version);
-    if (!row) throw notFound(`Version ${version} of this tree`);
-    const warnings = validateTreeGraph({ root_node_id: row.root_node_id, nodes: row.nodes }).warnings;
+    const { row, warnings } = await loadVersion(id, version ?? tree.current_version);
     return toTreeResponse(tree, row, warnings);
+  }
+
+  /** The same as getResponse, already serialised: the version's part is built once and reused. */
+  async function getResponseJson(actor: AuthUser, id: string, version?: number): Promise<string> {
+    const tree = await visibleTree(actor, id);
+    const cached = await loadVersion(id, version ?? tree.current_version);
+    const { nodes, warnings, ...head } = toTreeResponse(tree, cached.row, cached.warnings);
+    cached.json ??= `"nodes":${JSON.stringify(nodes)},"warnings":${JSON.stringify(warnings)}`;
+    return `${JSON.stringify(head).slice(0, -1)},${cached.json}}`;
   }
 
   /** Checks one imported tree: its fields, then (later) its graph. */
@@ -134,7 +164,7 @@ export function createTreesService({ db }: { db: Db }) {
         .filter((w) => w.length >= 2)
         .slice(0, 8);
       if (statuses.length === 0 || words.length === 0) return { items: [], total: 0, corrected_terms: [] };
-      const similar = await repo.similarWords(db, actor.teamId, words.filter((w) => w.length >= 3));
+      const similar = await repo.similarWords(db, actor.teamId, words.filter((w) => w.length >= 4));
       const corrected = new Set<string>();
       const groups = words.map((w) => {
         const alternatives = (similar.get(w) ?? []).filter((s) => s !== w);
@@ -147,23 +177,28 @@ export function createTreesService({ db }: { db: Db }) {
         rows = await repo.searchTrees(db, actor.teamId, groups.join(' | '), query.q, filter, query.limit, query.offset);
       }
       if (rows.length === 0) return { items: [], total: 0, corrected_terms: [...corrected] };
-      const byId = new Map(
-        (await Promise.all(rows.map((r) => repo.findTree(db, actor.teamId, r.id)))).filter((t) => t !== undefined).map((t) => [t.id, t]),
-      );
       return {
-        items: rows
-          .filter((r) => byId.has(r.id))
-          .map((r) => ({
-            ...toTreeSummary(byId.get(r.id)!),
-            score: Math.round(r.score * 1000) / 1000,
-            match: { node_id: r.node_id, node_title: r.node_title, snippet: snippetHtml(r.snippet) },
-          })),
+        items: rows.map((r) => ({
+          id: r.id,
+          title: r.title,
+          description: r.description,
+          category: r.category,
+          tags: r.tags,
+          status: r.status,
+          current_version: r.current_version,
+          node_count: r.node_count,
+          updated_at: new Date(r.updated_at).toISOString(),
+          updated_by: r.updated_by_id && r.updated_by_name !== null ? { id: r.updated_by_id, full_name: r.updated_by_name } : null,
+          score: Math.round(r.score * 1000) / 1000,
+          match: { node_id: r.node_id, node_title: r.node_title, snippet: snippetHtml(r.snippet) },
+        })),
         total: rows[0]!.total,
         corrected_terms: [...corrected],
       };
     },
 
     get: getResponse,
+    getJson: getResponseJson,
 
     async versions(actor: AuthUser, id: string, limit: number, offset: number): Promise<TreeVersionList> {
       await visibleTree(actor, id);

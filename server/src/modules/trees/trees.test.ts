@@ -444,3 +444,28 @@ describe.each(DB_KINDS)('trees on %s', (kind) => {
     });
   });
 });
+
+describe('GET /trees/{id}', () => {
+  it('answers exactly the TreeResponse schema, for the newest and an old version', async () => {
+    const { TreeResponse } = await import('@flowpilot/contracts');
+    const t = await createTestApp('pglite');
+    try {
+      const token = await t.tokenFor('engineer');
+      const created = (await t.request({ method: 'POST', url: '/api/v1/trees', token, body: smallTree({ title: 'Schema check' }) })).json();
+      await t.request({ method: 'PUT', url: `/api/v1/trees/${created.id}`, token, body: { ...smallTree({ title: 'Schema check v2' }), base_version: 1 } });
+      for (const url of [`/api/v1/trees/${created.id}`, `/api/v1/trees/${created.id}?version=1`, `/api/v1/trees/${created.id}?version=1`]) {
+        const res = await t.request({ method: 'GET', url, token });
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        const body = res.json();
+        expect(TreeResponse.strict().parse(body)).toEqual(body);
+      }
+      const latest = (await t.request({ method: 'GET', url: `/api/v1/trees/${created.id}`, token })).json();
+      expect(latest).toMatchObject({ title: 'Schema check v2', version: 2, current_version: 2 });
+      const old = (await t.request({ method: 'GET', url: `/api/v1/trees/${created.id}?version=1`, token })).json();
+      expect(old).toMatchObject({ title: 'Schema check', version: 1, current_version: 2 });
+    } finally {
+      await t.close();
+    }
+  });
+});

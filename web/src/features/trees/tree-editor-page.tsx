@@ -33,14 +33,15 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconChevronDown, IconHistory, IconLayoutDistributeHorizontal, IconPlus } from '@tabler/icons-react';
+import { IconChevronDown, IconDownload, IconFileImport, IconHistory, IconLayoutDistributeHorizontal, IconPlus } from '@tabler/icons-react';
 import { validateTreeGraph, type NodeKind, type TreeNode, type TreeResponse, type TreeStatus } from '@flowpilot/contracts';
 import { ApiError } from '../../lib/api.ts';
 import { NotFoundPage } from '../../components/not-found-page.tsx';
 import { KIND_LABEL, autoLayout, edgesOf, nodeTypes, toFlowNodes, type FlowNode } from './tree-graph.tsx';
 import { NodeForm } from './node-form.tsx';
 import { TreeHistoryDrawer } from './tree-history-drawer.tsx';
-import { useCategories, useCreateTree, useTree, useTreeList, useUpdateTree } from './trees-api.ts';
+import { downloadExport, useCategories, useCreateTree, useTree, useTreeList, useUpdateTree } from './trees-api.ts';
+import { ImportTreesModal } from './import-trees-modal.tsx';
 
 interface Draft {
   title: string;
@@ -111,6 +112,7 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
   const [conflict, setConflict] = useState<string | null>(null);
   const [changeNote, setChangeNote] = useState('');
   const [historyOpen, history] = useDisclosure(false);
+  const [importOpen, importModal] = useDisclosure(false);
   const create = useCreateTree();
   const update = useUpdateTree(tree?.id ?? '');
   const categories = useCategories();
@@ -278,6 +280,23 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
               History
             </Button>
           )}
+          <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={importModal.open}>
+            Import
+          </Button>
+          {tree && (
+            <Menu position="bottom-end">
+              <Menu.Target>
+                <Button variant="default" leftSection={<IconDownload size={16} />} rightSection={<IconChevronDown size={14} />}>
+                  Export
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>The saved version {baseVersion}</Menu.Label>
+                <Menu.Item onClick={() => downloadExport(`/trees/${tree.id}/export?format=json`, 'tree.json')}>FlowPilot JSON</Menu.Item>
+                <Menu.Item onClick={() => downloadExport(`/trees/${tree.id}/export?format=mermaid`, 'tree.mmd')}>Mermaid flowchart</Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          )}
           <Tooltip label={canSave ? 'Save as a new version' : 'Fix the problems first'} withArrow>
             <Button onClick={save} loading={saving} disabled={!canSave} data-testid="save-tree">
               Save
@@ -404,6 +423,7 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
           </Stack>
         </Paper>
       </Group>
+      <ImportTreesModal opened={importOpen} onClose={importModal.close} />
       {tree && (
         <TreeHistoryDrawer treeId={tree.id} currentVersion={baseVersion} opened={historyOpen} onClose={history.close} canRestore />
       )}
