@@ -82,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const auth = createAuthService({ db, tokens, loginLimits: options.loginLimits ?? DEFAULT_LOGIN_LIMITS });
   const users = createUsersService({ db });
   const team = createTeamService({ db });
-  const trees = createTreesService({ db });
+  const trees = createTreesService({ db, log: app.log });
 
   await app.register(healthRoutes, { database });
   await app.register(

@@ -18,6 +18,12 @@ export const TREE_LIMITS = {
   tags: 20,
 } as const;
 
+/** Text PostgreSQL can store: no NUL, no lone UTF-16 surrogates. */
+export function isStorableText(s: string): boolean {
+  return !s.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+}
+const text = () => z.string().refine(isStorableText, 'Text must not contain NUL characters or broken Unicode');
+
 export const NodeId = z
   .string()
   .min(1, 'Node id is required')
@@ -29,13 +35,13 @@ const Position = z.object({ x: z.number().finite(), y: z.number().finite() }).de
 
 const nodeBase = {
   id: NodeId,
-  title: z.string().trim().min(1, 'Title is required').max(TREE_LIMITS.titleLength),
-  body: z.string().max(TREE_LIMITS.bodyLength).optional().describe('Markdown'),
+  title: text().trim().min(1, 'Title is required').max(TREE_LIMITS.titleLength),
+  body: text().max(TREE_LIMITS.bodyLength).optional().describe('Markdown'),
   position: Position.optional(),
 };
 
 export const QuestionOption = z.object({
-  label: z.string().trim().min(1, 'Option label is required').max(200),
+  label: text().trim().min(1, 'Option label is required').max(200),
   next: NodeId.describe('The node this answer leads to'),
 });
 export type QuestionOption = z.infer<typeof QuestionOption>;
@@ -61,7 +67,7 @@ export const TreeNode = z
 export type TreeNode = z.infer<typeof TreeNode>;
 
 const Tags = z
-  .array(z.string().trim().min(1).max(50))
+  .array(text().trim().min(1).max(50))
   .max(TREE_LIMITS.tags)
   .default([])
   .transform((tags) => [...new Set(tags.map((t) => t.toLowerCase()))]);
@@ -69,9 +75,9 @@ const Tags = z
 /** The editable part of a tree: what is saved as a version. */
 export const TreeBody = z
   .object({
-    title: z.string().trim().min(1, 'Title is required').max(TREE_LIMITS.titleLength),
-    description: z.string().max(5000).default(''),
-    category: z.string().trim().min(1, 'Category is required').max(100),
+    title: text().trim().min(1, 'Title is required').max(TREE_LIMITS.titleLength),
+    description: text().max(5000).default(''),
+    category: text().trim().min(1, 'Category is required').max(100),
     tags: Tags,
     status: TreeStatus.default('draft'),
     root_node_id: NodeId,

@@ -2,9 +2,11 @@
 export function markdownToText(markdown: string): string {
   return markdown
     .replace(/```[^\n]*\n?/g, ' ')
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/<[^>]+>/g, ' ')
+    .replace(/!\[([^[\]]*)\]\(([^()]*)\)/g, '$1')
+    .replace(/\[([^[\]]*)\]\(([^()]*)\)/g, '$1')
+    .replace(/<[^<>]*>/g, ' ')
+    .replaceAll('\u0001', ' ')
+    .replaceAll('\u0002', ' ')
     .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+/gm, '')
     .replace(/[*_~`|]+/g, ' ')
     .replace(/\s+/g, ' ')

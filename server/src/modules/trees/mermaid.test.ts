@@ -67,3 +67,19 @@ describe('Mermaid flowcharts', () => {
     );
   });
 });
+
+describe('Mermaid input that must not hurt', () => {
+  it('reads a very long line of spaces in linear time', () => {
+    expect(() => mermaidToTree(`flowchart TD\nA[x] --${' '.repeat(200_000)}y`)).toThrow(MermaidParseError);
+  });
+
+  it('keeps entities PostgreSQL cannot store as text, and ignores a flowpilot comment that is not an object', () => {
+    const tree = mermaidToTree('flowchart TD\n  %% flowpilot:tree null\n  %% flowpilot:node A 42\n  A["nul #0; half #55296; ok #35;"] --> B([Done])\n');
+    expect(tree.nodes[0]!.title).toBe('nul #0; half #55296; ok #');
+    expect(tree.category).toBe('Imported');
+  });
+
+  it('a broken title is a parse error, not a crash', () => {
+    expect(() => mermaidToTree('---\ntitle: "unterminated\n---\nflowchart TD\n  A --> B\n')).toThrow(MermaidParseError);
+  });
+});

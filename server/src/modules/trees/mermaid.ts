@@ -59,7 +59,11 @@ function jsonLine(value: unknown): string {
 function unescapeLabel(text: string): string {
   return text
     .replace(/#quot;/g, '"')
-    .replace(/#(\d{1,7});/g, (whole, code: string) => (Number(code) <= 0x10ffff ? String.fromCodePoint(Number(code)) : whole))
+    .replace(/#(\d{1,7});/g, (whole, code: string) => {
+      const n = Number(code);
+      // NUL and surrogate halves cannot be stored: leave the entity as text.
+      return n > 0 && n <= 0x10ffff && (n < 0xd800 || n > 0xdfff) ? String.fromCodePoint(n) : whole;
+    })
     .trim();
 }
 
@@ -124,7 +128,8 @@ interface ParsedEdge {
 
 const ID = /^[A-Za-z0-9_\u00C0-\uFFFF]+(?:[-.][A-Za-z0-9_\u00C0-\uFFFF]+)*/;
 const ARROW = /^\s*(?:<)?(-{2,}>|={2,}>|-\.+->|-{3,}|={3,}|--[xo]|~~~)\s*(?:\|([^|]*)\|)?\s*/;
-const TEXT_ARROW = /^\s*(--|==|-\.)\s+([^-=.>][^>]*?)\s+(-{2,}>|={2,}>|\.->|-{3,}|={3,})\s*/;
+// Bounded repetitions: a line of many spaces must not make matching quadratic.
+const TEXT_ARROW = /^\s{0,20}(--|==|-\.)\s{1,20}([^-=.>\s][^>]{0,300}?)\s{1,20}(-{2,}>|={2,}>|\.->|-{3,}|={3,})\s{0,20}/;
 
 function sanitizeId(raw: string): string {
   const clean = raw.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
@@ -147,7 +152,14 @@ export function mermaidToTree(text: string, defaults: { title?: string; category
     i = 1;
     for (; i < rawLines.length && rawLines[i]!.trim() !== '---'; i++) {
       const m = /^title:\s*([\s\S]+)$/.exec(rawLines[i]!.trim());
-      if (m) title = m[1]!.startsWith('"') ? (JSON.parse(m[1]!) as string) : m[1]!;
+      if (m) {
+        try {
+          const value: unknown = m[1]!.startsWith('"') ? JSON.parse(m[1]!) : m[1]!;
+          if (typeof value === 'string') title = value;
+        } catch {
+          throw new MermaidParseError('the title is not valid', i + 1);
+        }
+      }
     }
     i++;
   }
@@ -174,10 +186,10 @@ export function mermaidToTree(text: string, defaults: { title?: string; category
       const rest = m[2]!;
       try {
         if (m[1] === 'root') root = rest.trim();
-        else if (m[1] === 'tree') meta = JSON.parse(rest) as typeof meta;
+        else if (m[1] === 'tree') meta = asObject(JSON.parse(rest));
         else if (m[1] === 'node') {
           const split = /^(\S+)\s+([\s\S]*)$/.exec(rest);
-          if (split) extras.set(split[1]!, JSON.parse(split[2]!) as Record<string, unknown>);
+          if (split) extras.set(split[1]!, asObject(JSON.parse(split[2]!)));
         }
       } catch {
         throw new MermaidParseError('a flowpilot comment is not valid JSON', lineNo);
@@ -322,6 +334,10 @@ function splitStatements(line: string): string[] {
   }
   out.push(current);
   return out;
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 function isPosition(v: unknown): v is { x: number; y: number } {

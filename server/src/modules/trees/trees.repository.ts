@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { TreeBodyParsed, TreeNode, TreeStatus } from '@flowpilot/contracts';
+import type { TreeBodyParsed, TreeStatus } from '@flowpilot/contracts';
 import { queryRows, schema, type Db } from '../../db/client.ts';
 import { markdownToText, searchWords } from '../../lib/markdown-text.ts';
 
@@ -159,8 +159,8 @@ export async function findVersion(
   return { ...row.v, created_by: row.v.created_by_id && row.name !== null ? { id: row.v.created_by_id, full_name: row.name } : null };
 }
 
-export async function listVersions(db: Db, treeId: string, limit: number, offset: number) {
-  const where = eq(treeVersions.tree_id, treeId);
+export async function listVersions(db: Db, treeId: string, limit: number, offset: number, status?: TreeStatus) {
+  const where = and(eq(treeVersions.tree_id, treeId), status ? eq(treeVersions.status, status) : undefined);
   const [rows, totals] = await Promise.all([
     db
       .select({
@@ -247,32 +247,44 @@ export async function saveTreeVersion(
 ): Promise<TreeVersionRow> {
   const { body } = values;
   const row = await insertVersion(db, values);
-  await replaceSearchNodes(db, values.treeId, values.teamId, body.nodes);
+  await replaceSearchNodes(db, values.treeId, values.teamId, body);
   const text = [body.title, body.description, body.category, ...body.tags, ...body.nodes.flatMap((n) => [n.title, n.body ?? ''])];
   await addLexiconWords(db, values.teamId, searchWords(text.join(' ')));
   return row;
 }
 
-/** Makes the search rows of a tree those of its nodes now. */
-export async function replaceSearchNodes(db: Db, treeId: string, teamId: string, nodes: readonly TreeNode[]): Promise<void> {
+/**
+ * Makes the search rows of a tree those of its nodes now. Each step also
+ * carries its tree's title and tags (weight C), so "printer spooler" finds
+ * the spooler step of the printer tree.
+ */
+export async function replaceSearchNodes(
+  db: Db,
+  treeId: string,
+  teamId: string,
+  body: Pick<TreeBodyParsed, 'title' | 'tags' | 'nodes'>,
+): Promise<void> {
   await db.delete(treeSearchNodes).where(eq(treeSearchNodes.tree_id, treeId));
-  const rows = nodes.map((n) => {
-    const body = markdownToText(n.body ?? '');
+  const context = `${body.title} ${body.tags.join(' ')}`;
+  const rows = body.nodes.map((n) => {
+    const text = markdownToText(n.body ?? '');
     return {
       tree_id: treeId,
       node_id: n.id,
       team_id: teamId,
       title: n.title,
-      body,
-      search_vector: sql`setweight(to_tsvector('english', ${n.title}), 'B') || setweight(to_tsvector('english', ${body}), 'D')`,
+      body: text,
+      search_vector: sql`setweight(to_tsvector('english', ${n.title}), 'B') || setweight(to_tsvector('english', ${context}), 'C') || setweight(to_tsvector('english', ${text}), 'D')`,
     };
   });
   for (let i = 0; i < rows.length; i += 200) await db.insert(treeSearchNodes).values(rows.slice(i, i + 200));
 }
 
 export async function addLexiconWords(db: Db, teamId: string, words: string[]): Promise<void> {
-  for (let i = 0; i < words.length; i += 500) {
-    const chunk = words.slice(i, i + 500);
+  // Sorted, so two saves inserting overlapping words lock them in the same order (no deadlock).
+  const sorted = [...words].sort();
+  for (let i = 0; i < sorted.length; i += 500) {
+    const chunk = sorted.slice(i, i + 500);
     await db
       .insert(searchLexicon)
       .values(chunk.map((word) => ({ team_id: teamId, word })))
@@ -281,7 +293,7 @@ export async function addLexiconWords(db: Db, teamId: string, words: string[]): 
 }
 
 /**
- * For each query word the team's trees do not contain, up to three of their
+ * For each query word the team's trees do not contain, up to five of their
  * words that look like it (trigram similarity). Words that exist are not
  * "corrected": `outlook` must not also search `out`.
  */
@@ -291,12 +303,12 @@ export async function similarWords(db: Db, teamId: string, words: string[]): Pro
   const rows = await queryRows<{ w: string; word: string }>(
     db,
     sql`select q.w, l.word
-        from unnest(${sql.raw(`array[${words.map((w) => `'${w.replace(/'/g, "''")}'`).join(',')}]::text[]`)}) as q(w)
+        from unnest(${sql.param(words)}::text[]) as q(w)
         cross join lateral (
           select word from search_lexicon
           where team_id = ${teamId} and word % q.w
           order by word <-> q.w
-          limit 3
+          limit 5
         ) l
         where not exists (select 1 from search_lexicon e where e.team_id = ${teamId} and e.word = q.w)`,
   );
@@ -382,7 +394,7 @@ export async function searchTrees(
                case when r.node_id is null then coalesce(nullif(r.description, ''), r.title)
                     when r.node_body = '' then r.node_title
                     else r.node_body end,
-               q.query, 'StartSel=⟦, StopSel=⟧, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') as snippet
+               q.query, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') as snippet
       from ranked r, q
       order by r.score desc, r.title, r.id`,
   );

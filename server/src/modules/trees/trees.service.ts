@@ -42,9 +42,9 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** ts_headline marks matches with ⟦ ⟧; the text is escaped first, so only our <mark> is markup. */
+/** ts_headline marks matches with U+0001/U+0002 (stripped from stored text); the text is escaped first, so only our <mark> is markup. */
 function snippetHtml(raw: string): string {
-  return escapeHtml(raw).replace(/⟦/g, '<mark>').replace(/⟧/g, '</mark>');
+  return escapeHtml(raw).replaceAll('\u0001', '<mark>').replaceAll('\u0002', '</mark>');
 }
 
 function graphProblems(issues: GraphIssue[]) {
@@ -59,7 +59,7 @@ export interface ExportFile {
 
 export type TreesService = ReturnType<typeof createTreesService>;
 
-export function createTreesService({ db }: { db: Db }) {
+export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: object, msg: string) => void } }) {
   /** The tree if the user may see it; another team's, or a draft for a technician, is 404. */
   async function visibleTree(actor: AuthUser, id: string, executor: Db = db) {
     const tree = await repo.findTree(executor, actor.teamId, id);
@@ -110,16 +110,23 @@ export function createTreesService({ db }: { db: Db }) {
     return entry;
   }
 
+  /** A version the user may read: technicians only ever see published ones. */
+  async function readableVersion(actor: AuthUser, tree: repo.TreeRow, version: number | undefined): Promise<CachedVersion> {
+    const cached = await loadVersion(tree.id, version ?? tree.current_version);
+    if (!canEdit(actor) && version !== undefined && cached.row.status !== 'published') throw notFound(`Version ${version} of this tree`);
+    return cached;
+  }
+
   async function getResponse(actor: AuthUser, id: string, version?: number): Promise<TreeResponse> {
     const tree = await visibleTree(actor, id);
-    const { row, warnings } = await loadVersion(id, version ?? tree.current_version);
+    const { row, warnings } = await readableVersion(actor, tree, version);
     return toTreeResponse(tree, row, warnings);
   }
 
   /** The same as getResponse, already serialised: the version's part is built once and reused. */
   async function getResponseJson(actor: AuthUser, id: string, version?: number): Promise<string> {
     const tree = await visibleTree(actor, id);
-    const cached = await loadVersion(id, version ?? tree.current_version);
+    const cached = await readableVersion(actor, tree, version);
     const { nodes, warnings, ...head } = toTreeResponse(tree, cached.row, cached.warnings);
     cached.json ??= `"nodes":${JSON.stringify(nodes)},"warnings":${JSON.stringify(warnings)}`;
     return `${JSON.stringify(head).slice(0, -1)},${cached.json}}`;
@@ -172,8 +179,12 @@ export function createTreesService({ db }: { db: Db }) {
         return `(${[`${w}:*`, ...alternatives].join(' | ')})`;
       });
       const filter = { statuses, category: query.category, tag: query.tag };
-      let rows = await repo.searchTrees(db, actor.teamId, groups.join(' & '), query.q, filter, query.limit, query.offset);
-      if (rows.length === 0 && groups.length > 1 && query.offset === 0) {
+      const all = groups.join(' & ');
+      let rows = await repo.searchTrees(db, actor.teamId, all, query.q, filter, query.limit, query.offset);
+      // All words first; only when no tree has them all, any word. Decided the same way on every page.
+      const allMatchNothing =
+        rows.length === 0 && (query.offset === 0 || (await repo.searchTrees(db, actor.teamId, all, query.q, filter, 1, 0)).length === 0);
+      if (allMatchNothing && groups.length > 1) {
         rows = await repo.searchTrees(db, actor.teamId, groups.join(' | '), query.q, filter, query.limit, query.offset);
       }
       if (rows.length === 0) return { items: [], total: 0, corrected_terms: [...corrected] };
@@ -202,7 +213,7 @@ export function createTreesService({ db }: { db: Db }) {
 
     async versions(actor: AuthUser, id: string, limit: number, offset: number): Promise<TreeVersionList> {
       await visibleTree(actor, id);
-      const { rows, total } = await repo.listVersions(db, id, limit, offset);
+      const { rows, total } = await repo.listVersions(db, id, limit, offset, canEdit(actor) ? undefined : 'published');
       return {
         items: rows.map((r) => ({
           version: r.version,
@@ -218,10 +229,8 @@ export function createTreesService({ db }: { db: Db }) {
     },
 
     async compare(actor: AuthUser, id: string, from: number, to: number): Promise<TreeComparison> {
-      await visibleTree(actor, id);
-      const [a, b] = await Promise.all([repo.findVersion(db, id, from), repo.findVersion(db, id, to)]);
-      if (!a) throw notFound(`Version ${from} of this tree`);
-      if (!b) throw notFound(`Version ${to} of this tree`);
+      const tree = await visibleTree(actor, id);
+      const [{ row: a }, { row: b }] = await Promise.all([readableVersion(actor, tree, from), readableVersion(actor, tree, to)]);
       const fields = (['title', 'description', 'category', 'status', 'root_node_id'] as const).filter((f) => a[f] !== b[f]);
       if (JSON.stringify(a.tags) !== JSON.stringify(b.tags)) fields.push('tags' as never);
       const before = new Map<string, TreeNode>(a.nodes.map((n) => [n.id, n]));
@@ -269,15 +278,16 @@ export function createTreesService({ db }: { db: Db }) {
 
     /** Brings an old version back as the newest one (history is kept). */
     async restore(actor: AuthUser, id: string, version: number, baseVersion: number): Promise<TreeResponse> {
-      await visibleTree(actor, id);
+      const tree = await visibleTree(actor, id);
       const old = await repo.findVersion(db, id, version);
       if (!old) throw notFound(`Version ${version} of this tree`);
+      // The content comes back; whether the tree is published stays as it is now.
       const body: UpdateParsed = {
         title: old.title,
         description: old.description,
         category: old.category,
         tags: old.tags,
-        status: old.status,
+        status: tree.status,
         root_node_id: old.root_node_id,
         nodes: old.nodes,
         base_version: baseVersion,
@@ -414,12 +424,18 @@ export function createTreesService({ db }: { db: Db }) {
           results.push({ index: i, title, status: 'failed', tree_id: null, errors: errors[i]! });
           continue;
         }
-        const { tree, report } = await createTree(actor, bodies[i]!, { id: newIds[i]!, knownExtra: [...alive].map((k) => newIds[k]!) });
-        results.push(
-          tree
-            ? { index: i, title, status: 'created', tree_id: tree, errors: [] }
-            : { index: i, title, status: 'failed', tree_id: null, errors: report.errors },
-        );
+        try {
+          const { tree, report } = await createTree(actor, bodies[i]!, { id: newIds[i]!, knownExtra: [...alive].map((k) => newIds[k]!) });
+          results.push(
+            tree
+              ? { index: i, title, status: 'created', tree_id: tree, errors: [] }
+              : { index: i, title, status: 'failed', tree_id: null, errors: report.errors },
+          );
+        } catch (err) {
+          // This tree's transaction rolled back; the report says so and the others go on.
+          log.warn({ err: { message: (err as Error).message } }, 'an imported tree could not be saved');
+          results.push({ index: i, title, status: 'failed', tree_id: null, errors: [{ code: 'not_saved', message: 'This tree could not be saved', node_ids: [] }] });
+        }
       }
       return { created: results.filter((r) => r.status === 'created').length, failed: results.filter((r) => r.status === 'failed').length, results };
     },

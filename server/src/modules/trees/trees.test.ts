@@ -162,6 +162,16 @@ describe.each(DB_KINDS)('trees on %s', (kind) => {
       expect((await t.request({ method: 'GET', url: '/api/v1/trees?limit=200&status=draft', token: engineer })).json().total).toBe(before);
     });
 
+    it('text PostgreSQL cannot store is 422, never 500', async () => {
+      for (const bad of [{ title: 'nul \u0000 here' }, { description: 'half \ud800 surrogate' }, { tags: ['ok', 'bad\u0000'] }]) {
+        const res = await create(smallTree(bad));
+        expect(res.statusCode, JSON.stringify(bad)).toBe(422);
+      }
+      const imported = await t.request({ method: 'POST', url: '/api/v1/trees/import', token: engineer, body: { content: JSON.stringify(smallTree({ title: 'x\u0000y' })) } });
+      expect(imported.statusCode).toBe(200);
+      expect(imported.json()).toMatchObject({ created: 0, failed: 1 });
+    });
+
     it('a bad node shape is 422 with its path', async () => {
       const res = await create(smallTree({ nodes: [{ id: 'bad id!', kind: 'teleport', title: '' }] }));
       expect(res.statusCode).toBe(422);
@@ -217,6 +227,18 @@ describe.each(DB_KINDS)('trees on %s', (kind) => {
       expect(restored.json().nodes).toEqual(old.nodes);
     });
 
+    it('technicians see only published versions; a restore brings content back but keeps the status', async () => {
+      const tree = (await create(smallTree({ title: 'Draft history', status: 'draft' }))).json();
+      await t.request({ method: 'PUT', url: `/api/v1/trees/${tree.id}`, token: engineer, body: { ...smallTree({ title: 'Draft history' }), status: 'published', base_version: 1 } });
+      expect((await t.request({ method: 'GET', url: `/api/v1/trees/${tree.id}`, token: tech })).statusCode).toBe(200);
+      expect((await t.request({ method: 'GET', url: `/api/v1/trees/${tree.id}?version=1`, token: tech })).statusCode).toBe(404);
+      expect((await t.request({ method: 'GET', url: `/api/v1/trees/${tree.id}/compare?from=1&to=2`, token: tech })).statusCode).toBe(404);
+      const versions = (await t.request({ method: 'GET', url: `/api/v1/trees/${tree.id}/versions`, token: tech })).json();
+      expect(versions.items.map((v: { version: number }) => v.version)).toEqual([2]);
+      const restored = await t.request({ method: 'POST', url: `/api/v1/trees/${tree.id}/restore`, token: engineer, body: { version: 1, base_version: 2 } });
+      expect(restored.json()).toMatchObject({ version: 3, status: 'published' });
+    });
+
     it('saving over a newer version is 409, and two saves from one base cannot both land', async () => {
       const tree = (await create(smallTree({ title: 'Shared mailbox missing' }))).json();
       const body = (title: string) => ({ ...smallTree({ title }), base_version: 1 });
@@ -267,6 +289,24 @@ describe.each(DB_KINDS)('trees on %s', (kind) => {
       const result = await search(q);
       expect(result.items.length, JSON.stringify(result)).toBeGreaterThan(0);
       expect(result.items[0]!.title).toMatch(title);
+    });
+
+    it('all words may be spread over the tree and one of its steps', async () => {
+      const result = await search('printer spooler');
+      expect(result.items[0]!.title).toMatch(/printer/i);
+      expect(result.items[0]!.match.node_id).not.toBeNull();
+    });
+
+    it('a known word is not "corrected" into other words', async () => {
+      expect((await search('outlook')).corrected_terms).toEqual([]);
+    });
+
+    it('pages agree with each other', async () => {
+      const first = (await t.request({ method: 'GET', url: '/api/v1/trees/search?q=check%20zzzzqx&limit=2', token: tech })).json();
+      const second = (await t.request({ method: 'GET', url: '/api/v1/trees/search?q=check%20zzzzqx&limit=2&offset=2', token: tech })).json();
+      expect(first.total).toBeGreaterThan(2);
+      expect(second.total).toBe(first.total);
+      expect(second.items.map((i: { id: string }) => i.id)).not.toContain(first.items[0].id);
     });
 
     it('reports the corrections it tried for a misspelling', async () => {

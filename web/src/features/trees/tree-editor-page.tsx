@@ -106,10 +106,13 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
   const navigate = useNavigate();
   const flow = useReactFlow<FlowNode>();
   const [draft, setDraft] = useState<Draft>(initial);
+  /** The draft as last saved (or loaded): anything else is unsaved, including edits made while a save was on its way. */
+  const [savedDraft, setSavedDraft] = useState<Draft>(initial);
+  const dirty = draft !== savedDraft;
   const [baseVersion, setBaseVersion] = useState(tree?.current_version ?? 0);
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [dirty, setDirty] = useState(false);
   const [conflict, setConflict] = useState<string | null>(null);
+  const [serverErrors, setServerErrors] = useState<{ message: string; node_ids: string[] }[]>([]);
   const [changeNote, setChangeNote] = useState('');
   const [historyOpen, history] = useDisclosure(false);
   const [importOpen, importModal] = useDisclosure(false);
@@ -122,19 +125,20 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
     () => (library.data?.items ?? []).filter((t) => t.id !== tree?.id).map((t) => ({ value: t.id, label: t.title })),
     [library.data, tree?.id],
   );
-  const report = useMemo(
-    () =>
-      validateTreeGraph(draft, {
-        ...(tree && { treeId: tree.id }),
-        ...(library.data && { knownTreeIds: new Set(library.data.items.map((t) => t.id)) }),
-      }),
-    [draft, tree, library.data],
-  );
+  // Link targets are checked by the server on save (it knows every tree of the team); its answer lands on the nodes too.
+  const report = useMemo(() => validateTreeGraph(draft, tree ? { treeId: tree.id } : {}), [draft, tree]);
   const errorsByNode = useMemo(() => {
     const map = new Map<string, string[]>();
-    for (const e of report.errors) for (const id of e.node_ids) map.set(id, [...(map.get(id) ?? []), e.message]);
+    for (const e of [...report.errors, ...serverErrors]) for (const id of e.node_ids) map.set(id, [...(map.get(id) ?? []), e.message]);
     return map;
-  }, [report]);
+  }, [report, serverErrors]);
+
+  // Someone else saved while this editor was open: say so, keep the edits.
+  useEffect(() => {
+    if (tree && tree.current_version > baseVersion) {
+      setConflict(`Version ${tree.current_version} was saved by ${tree.updated_by?.full_name ?? 'someone'} while you were editing.`);
+    }
+  }, [tree, baseVersion]);
   const flowNodes = useMemo(() => toFlowNodes(draft.nodes, draft.root_node_id, errorsByNode, { selectedId }), [draft, errorsByNode, selectedId]);
   const flowEdges = useMemo(() => edgesOf(draft.nodes), [draft.nodes]);
   const fieldErrors = [!draft.title.trim() && 'The tree needs a title', !draft.category.trim() && 'The tree needs a category'].filter(Boolean) as string[];
@@ -149,7 +153,7 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
 
   const change = useCallback((fn: (d: Draft) => Draft) => {
     setDraft(fn);
-    setDirty(true);
+    setServerErrors([]);
   }, []);
   const replaceNode = (node: TreeNode) => change((d) => ({ ...d, nodes: d.nodes.map((n) => (n.id === node.id ? node : n)) }));
 
@@ -172,20 +176,26 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
 
   const onEdgesChange = useCallback(
     (changes: EdgeChange[]) => {
+      // Collect every removal first: answer edges are numbered, and removing one would renumber the rest.
+      const removed = new Map<string, Set<string>>();
       for (const c of changes) {
         if (c.type !== 'remove') continue;
         const [source, which] = c.id.split('::') as [string, string];
-        change((d) => ({
-          ...d,
-          nodes: d.nodes.map((n) => {
-            if (n.id !== source) return n;
-            if (n.kind === 'question') return { ...n, options: n.options.filter((_, i) => String(i) !== which) };
-            if (n.kind === 'action') return { ...n, next: '' };
-            if (n.kind === 'link') return { ...n, next: undefined };
-            return n;
-          }),
-        }));
+        if (!removed.has(source)) removed.set(source, new Set());
+        removed.get(source)!.add(which);
       }
+      if (removed.size === 0) return;
+      change((d) => ({
+        ...d,
+        nodes: d.nodes.map((n) => {
+          const which = removed.get(n.id);
+          if (!which) return n;
+          if (n.kind === 'question') return { ...n, options: n.options.filter((_, i) => !which.has(String(i))) };
+          if (n.kind === 'action') return { ...n, next: '' };
+          if (n.kind === 'link') return { ...n, next: undefined };
+          return n;
+        }),
+      }));
     },
     [change],
   );
@@ -231,17 +241,23 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
 
   const save = async () => {
     setConflict(null);
-    const body = { ...draft, ...(changeNote.trim() && { change_note: changeNote.trim() }) };
+    const sent = draft;
+    const body = { ...sent, ...(changeNote.trim() && { change_note: changeNote.trim() }) };
     try {
       const saved = tree ? await update.mutateAsync({ ...body, base_version: baseVersion }) : await create.mutateAsync(body);
       setBaseVersion(saved.current_version);
-      setDirty(false);
+      setSavedDraft(sent);
       setChangeNote('');
       notifications.show({ color: 'green', title: 'Saved', message: `“${saved.title}” is now version ${saved.version}.` });
       if (!tree) navigate(`/trees/${saved.id}/edit`, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) setConflict(err.message);
-      else notifications.show({ color: 'red', title: 'Not saved', message: (err as Error).message });
+      else {
+        if (err instanceof ApiError && err.status === 422 && Array.isArray(err.detail)) {
+          setServerErrors((err.detail as { msg: string; node_ids?: string[] }[]).map((d) => ({ message: d.msg, node_ids: d.node_ids ?? [] })));
+        }
+        notifications.show({ color: 'red', title: 'Not saved', message: (err as Error).message });
+      }
     }
   };
 
@@ -445,7 +461,7 @@ export function TreeEditorPage() {
   if (!tree.data) return <Skeleton h={500} radius="md" />;
   return (
     <ReactFlowProvider>
-      <Editor key={`${tree.data.id}:${tree.data.current_version}`} initial={fromResponse(tree.data)} tree={tree.data} />
+      <Editor key={tree.data.id} initial={fromResponse(tree.data)} tree={tree.data} />
     </ReactFlowProvider>
   );
 }
