@@ -384,6 +384,27 @@ async function main(): Promise<void> {
     results.push(
       await load('tree-search-typo', `the ${typo.length} misspelled queries of tree-search only`, { url: appUrl, connections, headers: auth, requests: rotating(typo) }),
     );
+    // Never the same query twice: every request misses the search cache and runs the full search.
+    const words = [...libraryWords(trees.library)].filter((w) => w.length >= 4).sort();
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const misspell = (w: string) => {
+      const i = 1 + Math.floor(rand() * (w.length - 2));
+      return w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2);
+    };
+    const fresh = Array.from({ length: 60_000 }, (_, i) => {
+      const a = words[Math.floor(rand() * words.length)]!;
+      const b = words[Math.floor(rand() * words.length)]!;
+      return searchPath(`${i % 2 ? misspell(a) : a} ${b}`);
+    });
+    results.push(
+      await load('tree-search-uncached', `random two-word queries from the library (half misspelled), practically never repeated, so answered without the search cache`, {
+        url: appUrl,
+        connections,
+        headers: auth,
+        requests: rotating(fresh),
+      }),
+    );
     probes = await probeQueries(appUrl, access_token);
   } finally {
     await stop(app);

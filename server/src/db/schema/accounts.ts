@@ -10,6 +10,8 @@ const timestamps = {
 export const teams = pgTable('teams', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
+  /** Bumped in the transaction of every change to the team's trees: search results cached under an older value are stale. */
+  library_version: integer('library_version').notNull().default(0),
   ...timestamps,
 });
 

@@ -4,7 +4,7 @@ import type { TreeBodyParsed, TreeStatus } from '@flowpilot/contracts';
 import { queryRows, schema, type Db } from '../../db/client.ts';
 import { markdownToText, searchWords } from '../../lib/markdown-text.ts';
 
-const { trees, treeVersions, treeSearchNodes, searchLexicon, users } = schema;
+const { trees, treeVersions, treeSearchNodes, searchLexicon, users, teams } = schema;
 export type TreeRow = typeof trees.$inferSelect;
 export type TreeVersionRow = typeof treeVersions.$inferSelect;
 
@@ -240,6 +240,16 @@ export async function deleteTree(db: Db, id: string): Promise<void> {
   await db.delete(trees).where(eq(trees.id, id));
 }
 
+/** Marks the team's library changed (inside the transaction that changes it). */
+export async function bumpLibraryVersion(db: Db, teamId: string): Promise<void> {
+  await db.update(teams).set({ library_version: sql`${teams.library_version} + 1` }).where(eq(teams.id, teamId));
+}
+
+export async function libraryVersion(db: Db, teamId: string): Promise<number> {
+  const [row] = await db.select({ v: teams.library_version }).from(teams).where(eq(teams.id, teamId));
+  return row?.v ?? 0;
+}
+
 /** Writes version `version` of a tree: the version row, its search rows and the team's search words. */
 export async function saveTreeVersion(
   db: Db,
@@ -248,6 +258,7 @@ export async function saveTreeVersion(
   const { body } = values;
   const row = await insertVersion(db, values);
   await replaceSearchNodes(db, values.treeId, values.teamId, body);
+  await bumpLibraryVersion(db, values.teamId);
   const text = [body.title, body.description, body.category, ...body.tags, ...body.nodes.flatMap((n) => [n.title, n.body ?? ''])];
   await addLexiconWords(db, values.teamId, searchWords(text.join(' ')));
   return row;

@@ -94,6 +94,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
    * hot GET) serialised once per process; only the small tree head is read
    * per request. Keyed by tree and version, it needs no invalidation.
    */
+  const searchCache = new LRUCache<string, SearchResults>({ max: 5000 });
   const versions = new LRUCache<string, CachedVersion>({
     maxSize: 64 * 1024 * 1024,
     sizeCalculation: (v) => Math.max(1, JSON.stringify(v.row.nodes).length),
@@ -158,12 +159,23 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
       return { items: await repo.categories(db, actor.teamId, visibleStatuses(actor, undefined)) };
     },
 
+    /** Search results depend only on the team's trees, so they are kept until any of them changes. */
+    async search(actor: AuthUser, query: SearchTreesQuery): Promise<SearchResults> {
+      const stamp = await repo.libraryVersion(db, actor.teamId);
+      const key = JSON.stringify([actor.teamId, stamp, canEdit(actor), query.q.toLowerCase(), query.status, query.category, query.tag, query.limit, query.offset]);
+      const cached = searchCache.get(key);
+      if (cached) return cached;
+      const results = await this.searchFresh(actor, query);
+      searchCache.set(key, results);
+      return results;
+    },
+
     /**
      * Ranked full-text search, tolerant of typos: each word also matches as a
      * prefix and as the team's known words that look like it (trigrams). All
      * words must match; if nothing does, any word may.
      */
-    async search(actor: AuthUser, query: SearchTreesQuery): Promise<SearchResults> {
+    async searchFresh(actor: AuthUser, query: SearchTreesQuery): Promise<SearchResults> {
       const statuses = visibleStatuses(actor, query.status);
       const words = query.q
         .toLowerCase()
@@ -310,6 +322,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
           throw conflict(`Other trees link to this one (${linking.slice(0, 5).join(', ')}): remove those links first, or archive it.`);
         }
         await repo.deleteTree(tx, id);
+        await repo.bumpLibraryVersion(tx, actor.teamId);
       });
     },
 

@@ -509,3 +509,32 @@ describe('GET /trees/{id}', () => {
     }
   });
 });
+
+describe('search results after a change', () => {
+  it('a saved, imported or deleted tree shows in (or leaves) the very next search, on every process', async () => {
+    const t = await createTestApp('pglite');
+    try {
+      const engineer = await t.tokenFor('engineer');
+      const admin = await t.tokenFor('admin');
+      // A second app on the same database stands in for a second server process.
+      const { buildApp } = await import('../../app.ts');
+      const { testConfig } = await import('../../../test/harness.ts');
+      const other = await buildApp({ config: testConfig(), database: t.database, logger: false });
+      const find = async (app: typeof t.app, q: string) =>
+        (await app.inject({ method: 'GET', url: `/api/v1/trees/search?q=${q}`, headers: { authorization: `Bearer ${engineer}` } })).json()
+          .items.map((i: { title: string }) => i.title);
+      expect(await find(other, 'xylophone')).not.toContain('Xylophone kiosk reboot');
+      expect(await find(t.app, 'xylophone')).not.toContain('Xylophone kiosk reboot');
+      const created = (await t.request({ method: 'POST', url: '/api/v1/trees', token: engineer, body: smallTree({ title: 'Xylophone kiosk reboot' }) })).json();
+      expect((await find(other, 'xylophone'))[0]).toBe('Xylophone kiosk reboot');
+      await t.request({ method: 'PUT', url: `/api/v1/trees/${created.id}`, token: engineer, body: { ...smallTree({ title: 'Marimba kiosk reboot' }), base_version: 1 } });
+      expect(await find(other, 'xylophone')).not.toContain('Xylophone kiosk reboot');
+      expect((await find(t.app, 'marimba'))[0]).toBe('Marimba kiosk reboot');
+      await t.request({ method: 'DELETE', url: `/api/v1/trees/${created.id}`, token: admin });
+      expect(await find(other, 'marimba')).not.toContain('Marimba kiosk reboot');
+      await other.close();
+    } finally {
+      await t.close();
+    }
+  });
+});
