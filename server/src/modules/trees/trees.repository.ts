@@ -129,8 +129,21 @@ export async function insertVersion(
   return row;
 }
 
+const prepareFindTree = (db: Db) =>
+  selectTrees(db)
+    .where(and(eq(trees.id, sql.placeholder('id')), eq(trees.team_id, sql.placeholder('team'))))
+    .limit(1)
+    .prepare('trees_find_in_team');
+const findTreeStatements = new WeakMap<Db, ReturnType<typeof prepareFindTree>>();
+
+/** Read on every tree request: a prepared statement, planned once per connection. */
 export async function findTree(db: Db, teamId: string, id: string): Promise<TreeWithPeople | undefined> {
-  const [row] = await selectTrees(db).where(and(eq(trees.id, id), eq(trees.team_id, teamId))).limit(1);
+  let statement = findTreeStatements.get(db);
+  if (!statement) {
+    statement = prepareFindTree(db);
+    findTreeStatements.set(db, statement);
+  }
+  const [row] = await statement.execute({ id, team: teamId });
   return row && withPeople(row);
 }
 
