@@ -228,6 +228,17 @@ export async function categories(db: Db, teamId: string, statuses: TreeStatus[])
     .orderBy(asc(trees.category));
 }
 
+/** Holds the given trees of the team against deletion (FOR SHARE) until the transaction ends; returns those that exist. */
+export async function holdTrees(db: Db, teamId: string, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: trees.id })
+    .from(trees)
+    .where(and(eq(trees.team_id, teamId), inArray(trees.id, ids)))
+    .for('share');
+  return new Set(rows.map((r) => r.id));
+}
+
 export async function teamTreeIds(db: Db, teamId: string): Promise<Set<string>> {
   const rows = await db.select({ id: trees.id }).from(trees).where(eq(trees.team_id, teamId));
   return new Set(rows.map((r) => r.id));

@@ -76,11 +76,26 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
   const saveVersion = (tx: Db, actor: AuthUser, treeId: string, version: number, body: TreeBodyParsed, changeNote?: string) =>
     repo.saveTreeVersion(tx, { treeId, teamId: actor.teamId, userId: actor.id, version, body, changeNote });
 
+  /**
+   * Inside the saving transaction: the trees this one links to still exist,
+   * and cannot be deleted until the save commits (a delete then sees the link).
+   */
+  async function holdLinkTargets(tx: Db, actor: AuthUser, body: TreeBodyParsed, notYetCreated: Iterable<string> = []) {
+    const pending = new Set(notYetCreated);
+    const targets = [...new Set(body.nodes.flatMap((n) => (n.kind === 'link' && !pending.has(n.tree_id) ? [n.tree_id] : [])))];
+    const held = await repo.holdTrees(tx, actor.teamId, targets);
+    const gone = body.nodes.filter((n) => n.kind === 'link' && targets.includes(n.tree_id) && !held.has(n.tree_id));
+    if (gone.length) {
+      throw invalid(graphProblems([{ code: 'unknown_link_target', message: 'A linked tree was just deleted', node_ids: gone.map((n) => n.id) }]));
+    }
+  }
+
   async function createTree(actor: AuthUser, body: CreateParsed, options: { id?: string; knownExtra?: Iterable<string> } = {}) {
     const id = options.id ?? randomUUID();
     const report = await checkGraph(actor, body, id, options.knownExtra);
     if (!report.valid) return { report, tree: null };
     const tree = await db.transaction(async (tx) => {
+      await holdLinkTargets(tx, actor, body, options.knownExtra);
       await repo.insertTree(tx, { id, teamId: actor.teamId, body, userId: actor.id });
       await saveVersion(tx, actor, id, 1, body, body.change_note);
       return id;
@@ -281,6 +296,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
             `This tree was changed since version ${body.base_version}: version ${head.current_version} is the newest. Reload it and apply your changes again.`,
           );
         }
+        await holdLinkTargets(tx, actor, body);
         const next = head.current_version + 1;
         await saveVersion(tx, actor, id, next, body, body.change_note);
         await repo.updateTreeHead(tx, id, body, next, actor.id);

@@ -255,6 +255,22 @@ describe.each(DB_KINDS)('trees on %s', (kind) => {
   });
 
   describe('delete', () => {
+    it('a save linking to a tree that is being deleted at that moment is refused, not left dangling', async () => {
+      const target = (await create(smallTree({ title: 'About to go' }))).json();
+      const linking = smallTree({ title: 'Links to a goner', nodes: [...smallTree().nodes.slice(0, 3), { id: 'e1', kind: 'link', title: 'Go', tree_id: target.id }] });
+      let save: Promise<{ statusCode: number }> | undefined;
+      await t.database.db.transaction(async (tx) => {
+        await tx.execute(sql`select id from trees where id = ${target.id} for update`);
+        save = create(linking);
+        await new Promise((r) => setTimeout(r, 300));
+        await tx.execute(sql`delete from trees where id = ${target.id}`);
+      });
+      const res = await save!;
+      expect(res.statusCode).toBe(422);
+      const list = (await t.request({ method: 'GET', url: '/api/v1/trees?limit=200', token: engineer })).json();
+      expect(list.items.some((i: { title: string }) => i.title === 'Links to a goner')).toBe(false);
+    });
+
     it('admins delete; a tree other trees link to is refused', async () => {
       const target = (await create(smallTree({ title: 'Link target' }))).json();
       const linker = (
