@@ -40,7 +40,7 @@ function TreeCard({ tree, showStatus, hit }: { tree: TreeSummary; showStatus: bo
             {tree.description}
           </Text>
         </Stack>
-        <Group gap={6} wrap="nowrap">
+        <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}>
           {showStatus && <StatusBadge status={tree.status} />}
           <Badge variant="light" size="sm">
             {tree.category}
