@@ -155,14 +155,16 @@ export const treesRoutes: FastifyPluginAsyncZod<{ trees: TreesService }> = async
         summary: 'A tree: the newest version, or `?version=N`',
         params: IdParams,
         querystring: TreeVersionQuery,
-        response: { 200: TreeResponse, ...errors(401, 404, 422) },
+        response: { 200: TreeResponse, 304: z.null().describe('Not modified (If-None-Match)'), ...errors(401, 404, 422) },
       },
     },
     // Sent pre-serialised (the TreeResponse schema above documents it): a 200-node tree is read often and never changes per version.
-    async (request, reply) =>
-      reply
-        .type('application/json; charset=utf-8')
-        .send((await trees.getJson(currentUser(request), request.params.id, request.query.version)) as never),
+    async (request, reply) => {
+      const { etag, json } = await trees.getJson(currentUser(request), request.params.id, request.query.version, request.headers['if-none-match']);
+      reply.header('etag', etag).header('cache-control', 'private, no-cache');
+      if (json === null) return reply.status(304).send(null);
+      return reply.type('application/json; charset=utf-8').send(json as never);
+    },
   );
 
   app.put(

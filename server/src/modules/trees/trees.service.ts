@@ -140,12 +140,24 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
   }
 
   /** The same as getResponse, already serialised: the version's part is built once and reused. */
-  async function getResponseJson(actor: AuthUser, id: string, version?: number): Promise<string> {
+  /**
+   * The same as getResponse, already serialised (the version's part is built
+   * once and reused), with an ETag that changes whenever the answer would:
+   * a client that already has it gets a 304 without the body.
+   */
+  async function getResponseJson(
+    actor: AuthUser,
+    id: string,
+    version: number | undefined,
+    ifNoneMatch: string | undefined,
+  ): Promise<{ etag: string; json: string | null }> {
     const tree = await visibleTree(actor, id);
     const cached = await readableVersion(actor, tree, version);
+    const etag = `"${tree.id}.${cached.row.version}.${tree.current_version}.${tree.status}.${tree.updated_at.getTime()}"`;
+    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return { etag, json: null };
     const { nodes, warnings, ...head } = toTreeResponse(tree, cached.row, cached.warnings);
     cached.json ??= `"nodes":${JSON.stringify(nodes)},"warnings":${JSON.stringify(warnings)}`;
-    return `${JSON.stringify(head).slice(0, -1)},${cached.json}}`;
+    return { etag, json: `${JSON.stringify(head).slice(0, -1)},${cached.json}}` };
   }
 
   /** Checks one imported tree: its fields, then (later) its graph. */

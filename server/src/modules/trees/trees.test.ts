@@ -516,10 +516,20 @@ describe('GET /trees/{id}', () => {
         const body = res.json();
         expect(TreeResponse.strict().parse(body)).toEqual(body);
       }
-      const latest = (await t.request({ method: 'GET', url: `/api/v1/trees/${created.id}`, token })).json();
+      const latestRes = await t.request({ method: 'GET', url: `/api/v1/trees/${created.id}`, token });
+      const latest = latestRes.json();
       expect(latest).toMatchObject({ title: 'Schema check v2', version: 2, current_version: 2 });
+      // A client that has it already gets 304 without the body, until the tree changes.
+      const etag = latestRes.headers.etag as string;
+      const again = await t.request({ method: 'GET', url: `/api/v1/trees/${created.id}`, token, headers: { 'if-none-match': etag } });
+      expect(again.statusCode).toBe(304);
+      expect(again.body).toBe('');
+      await t.request({ method: 'PUT', url: `/api/v1/trees/${created.id}`, token, body: { ...smallTree({ title: 'Schema check v3' }), base_version: 2 } });
+      const changed = await t.request({ method: 'GET', url: `/api/v1/trees/${created.id}`, token, headers: { 'if-none-match': etag } });
+      expect(changed.statusCode).toBe(200);
+      expect(changed.json().title).toBe('Schema check v3');
       const old = (await t.request({ method: 'GET', url: `/api/v1/trees/${created.id}?version=1`, token })).json();
-      expect(old).toMatchObject({ title: 'Schema check', version: 1, current_version: 2 });
+      expect(old).toMatchObject({ title: 'Schema check', version: 1, current_version: 3 });
     } finally {
       await t.close();
     }
