@@ -84,8 +84,3 @@ export async function lockActiveAdmins(db: Db, teamId: string): Promise<string[]
 export async function lockForShare(db: Db, id: string): Promise<void> {
   await db.select({ id: users.id }).from(users).where(eq(users.id, id)).for('share');
 }
-
-export async function countAll(db: Db): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(users);
-  return row?.n ?? 0;
-}
