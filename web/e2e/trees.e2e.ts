@@ -133,3 +133,38 @@ describe('decision trees in the browser', () => {
     await page.context().close();
   });
 });
+
+describe('a large library', () => {
+  it('pages through the trees', async () => {
+    const page = await pageAs('engineer@flowpilot.test', 'flowpilot-engineer');
+    const token = await page.evaluate(async () => {
+      const res = await fetch('/api/v1/auth/login/json', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'engineer@flowpilot.test', password: 'flowpilot-engineer' }),
+      });
+      return ((await res.json()) as { access_token: string }).access_token;
+    });
+    const trees = Array.from({ length: 35 }, (_, i) => ({
+      title: `Bulk tree ${String(i + 1).padStart(2, '0')}`,
+      category: 'Bulk',
+      status: 'published',
+      root_node_id: 's',
+      nodes: [{ id: 's', kind: 'solution', title: 'Done' }],
+    }));
+    const res = await fetch(`${server.url}/api/v1/trees/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ content: { format: 'flowpilot.trees', version: 1, trees } }),
+    });
+    expect(((await res.json()) as { created: number }).created).toBe(35);
+    await page.goto(`${server.url}/trees?category=Bulk`);
+    await page.getByText('Bulk tree 01').waitFor();
+    expect(await page.getByTestId('tree-card').count()).toBe(30);
+    await page.getByRole('button', { name: '2' }).click();
+    await page.getByText('Bulk tree 35').waitFor();
+    expect(await page.getByTestId('tree-card').count()).toBe(5);
+    expect(new URL(page.url()).searchParams.get('page')).toBe('2');
+    await page.context().close();
+  });
+});

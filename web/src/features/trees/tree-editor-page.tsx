@@ -119,7 +119,7 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
   const create = useCreateTree();
   const update = useUpdateTree(tree?.id ?? '');
   const categories = useCategories();
-  const library = useTreeList({});
+  const library = useTreeList({}, 1, 200);
 
   const linkTargets = useMemo(
     () => (library.data?.items ?? []).filter((t) => t.id !== tree?.id).map((t) => ({ value: t.id, label: t.title })),

@@ -19,6 +19,9 @@ export interface LibraryFilters {
   tag?: string | null;
 }
 
+/** Trees per page in the library. */
+export const PAGE_SIZE = 30;
+
 function query(params: Record<string, string | number | null | undefined>): string {
   const search = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
@@ -35,17 +38,17 @@ export const treeKeys = {
   versions: (id: string) => ['trees', 'versions', id] as const,
 };
 
-export const useTreeList = (filters: LibraryFilters) =>
+export const useTreeList = (filters: LibraryFilters, page = 1, limit = PAGE_SIZE) =>
   useQuery({
-    queryKey: treeKeys.list(filters),
-    queryFn: () => api.get<TreeList>(`/trees${query({ ...filters, limit: 200 })}`),
+    queryKey: [...treeKeys.list(filters), page, limit],
+    queryFn: () => api.get<TreeList>(`/trees${query({ ...filters, limit, offset: (page - 1) * limit })}`),
     placeholderData: keepPreviousData,
   });
 
-export const useTreeSearch = (q: string, filters: LibraryFilters) =>
+export const useTreeSearch = (q: string, filters: LibraryFilters, page = 1) =>
   useQuery({
-    queryKey: treeKeys.search(q, filters),
-    queryFn: () => api.get<SearchResults>(`/trees/search${query({ q, ...filters, limit: 50 })}`),
+    queryKey: [...treeKeys.search(q, filters), page],
+    queryFn: () => api.get<SearchResults>(`/trees/search${query({ q, ...filters, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })}`),
     enabled: q.trim().length > 0,
     placeholderData: keepPreviousData,
   });

@@ -10,6 +10,7 @@ import {
   Group,
   Loader,
   NavLink,
+  Pagination,
   Paper,
   Select,
   SegmentedControl,
@@ -26,7 +27,7 @@ import { EmptyState } from '../../components/empty-state.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { ImportTreesModal } from './import-trees-modal.tsx';
 import { StatusBadge, TagList } from './tree-badges.tsx';
-import { downloadExport, useCategories, useTreeList, useTreeSearch, type LibraryFilters } from './trees-api.ts';
+import { downloadExport, PAGE_SIZE, useCategories, useTreeList, useTreeSearch, type LibraryFilters } from './trees-api.ts';
 
 function TreeCard({ tree, showStatus, hit }: { tree: TreeSummary; showStatus: boolean; hit?: SearchHit }) {
   return (
@@ -80,19 +81,26 @@ export function TreesPage() {
     status: (params.get('status') as TreeStatus | null) ?? null,
     tag: params.get('tag'),
   };
+  const page = Math.max(1, Number(params.get('page')) || 1);
   const [debouncedQ] = useDebouncedValue(q, 200);
   const setParam = (key: string, value: string | null) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
     else next.delete(key);
+    if (key !== 'page') next.delete('page');
     setParams(next, { replace: true });
   };
 
   const categories = useCategories();
-  const list = useTreeList(filters);
-  const search = useTreeSearch(debouncedQ, filters);
+  const list = useTreeList(filters, page);
+  const search = useTreeSearch(debouncedQ, filters, page);
   const searching = debouncedQ.trim().length > 0;
-  const tagOptions = useMemo(() => [...new Set((list.data?.items ?? []).flatMap((t) => t.tags))].sort(), [list.data]);
+  const total = (searching ? search.data?.total : list.data?.total) ?? 0;
+  const pages = Math.ceil(total / PAGE_SIZE);
+  const tagOptions = useMemo(
+    () => [...new Set([...(list.data?.items ?? []), ...(search.data?.items ?? [])].flatMap((t) => t.tags)), ...(filters.tag ? [filters.tag] : [])].sort(),
+    [list.data, search.data, filters.tag],
+  );
   const items: { tree: TreeSummary; hit?: SearchHit }[] = searching
     ? (search.data?.items ?? []).map((h) => ({ tree: h, hit: h }))
     : (list.data?.items ?? []).map((t) => ({ tree: t }));
@@ -196,6 +204,14 @@ export function TreesPage() {
             {items.map(({ tree, hit }) => (
               <TreeCard key={tree.id} tree={tree} hit={hit} showStatus={author} />
             ))}
+            {pages > 1 && (
+              <Group justify="space-between">
+                <Text size="sm" c="dimmed">
+                  {total} trees
+                </Text>
+                <Pagination total={pages} value={Math.min(page, pages)} onChange={(p) => setParam('page', String(p))} aria-label="Pages" />
+              </Group>
+            )}
           </Stack>
         </Grid.Col>
       </Grid>
