@@ -240,8 +240,13 @@ export async function holdTrees(db: Db, teamId: string, ids: string[]): Promise<
 }
 
 export async function teamTreeIds(db: Db, teamId: string): Promise<Set<string>> {
-  const rows = await db.select({ id: trees.id }).from(trees).where(eq(trees.team_id, teamId));
-  return new Set(rows.map((r) => r.id));
+  return new Set((await teamTreeStatuses(db, teamId)).keys());
+}
+
+/** Every tree of the team with its status. */
+export async function teamTreeStatuses(db: Db, teamId: string): Promise<Map<string, TreeStatus>> {
+  const rows = await db.select({ id: trees.id, status: trees.status }).from(trees).where(eq(trees.team_id, teamId));
+  return new Map(rows.map((r) => [r.id, r.status]));
 }
 
 /** Titles of the other trees whose current version links to this one. */

@@ -68,9 +68,21 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
   }
 
   async function checkGraph(actor: AuthUser, body: TreeBodyParsed, treeId: string | undefined, extraKnown: Iterable<string> = []) {
-    const known = await repo.teamTreeIds(db, actor.teamId);
-    for (const id of extraKnown) known.add(id);
-    return validateTreeGraph(body, { knownTreeIds: known, ...(treeId && { treeId }) });
+    const statuses = await repo.teamTreeStatuses(db, actor.teamId);
+    const known = new Set([...statuses.keys(), ...extraKnown]);
+    const report = validateTreeGraph(body, { knownTreeIds: known, ...(treeId && { treeId }) });
+    // A published tree that sends technicians into a tree they cannot open is allowed, but said.
+    if (body.status === 'published') {
+      const hidden = body.nodes.filter((n) => n.kind === 'link' && statuses.has(n.tree_id) && statuses.get(n.tree_id) !== 'published');
+      if (hidden.length) {
+        report.warnings.push({
+          code: 'link_to_unpublished',
+          message: 'Links to a tree that is not published: technicians cannot follow them until it is',
+          node_ids: hidden.map((n) => n.id),
+        });
+      }
+    }
+    return report;
   }
 
   const saveVersion = (tx: Db, actor: AuthUser, treeId: string, version: number, body: TreeBodyParsed, changeNote?: string) =>
@@ -292,7 +304,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
     async create(actor: AuthUser, body: CreateParsed): Promise<TreeResponse> {
       const { report, tree } = await createTree(actor, body);
       if (!tree) throw invalid(graphProblems(report.errors));
-      return getResponse(actor, tree);
+      return { ...(await getResponse(actor, tree)), warnings: report.warnings };
     },
 
     /** Saves a new version; refuses (409) when someone saved a newer one since `base_version`. */
@@ -313,7 +325,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
         await saveVersion(tx, actor, id, next, body, body.change_note);
         await repo.updateTreeHead(tx, id, body, next, actor.id);
       });
-      return getResponse(actor, id);
+      return { ...(await getResponse(actor, id)), warnings: report.warnings };
     },
 
     /** Brings an old version back as the newest one (history is kept). */

@@ -186,6 +186,15 @@ describe.each(DB_KINDS)('trees on %s', (kind) => {
       expect(res.json().warnings).toEqual([expect.objectContaining({ code: 'long_body', node_ids: ['a1'] })]);
     });
 
+    it('a published tree linking to a draft is saved with a warning naming the link', async () => {
+      const draft = (await create(smallTree({ title: 'Unfinished target', status: 'draft' }))).json();
+      const res = await create(
+        smallTree({ title: 'Published linker', nodes: [...smallTree().nodes.slice(0, 3), { id: 'e1', kind: 'link', title: 'Continue', tree_id: draft.id }] }),
+      );
+      expect(res.statusCode).toBe(201);
+      expect(res.json().warnings).toEqual([expect.objectContaining({ code: 'link_to_unpublished', node_ids: ['e1'] })]);
+    });
+
     it('POST /trees/validate checks without saving', async () => {
       const res = await t.request({ method: 'POST', url: '/api/v1/trees/validate', token: engineer, body: smallTree({ root_node_id: 'x' }) });
       expect(res.statusCode).toBe(200);

@@ -249,6 +249,9 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
       setSavedDraft(sent);
       setChangeNote('');
       notifications.show({ color: 'green', title: 'Saved', message: `“${saved.title}” is now version ${saved.version}.` });
+      for (const w of saved.warnings.filter((w) => w.code === 'link_to_unpublished')) {
+        notifications.show({ color: 'yellow', title: 'Saved with a warning', message: w.message });
+      }
       if (!tree) navigate(`/trees/${saved.id}/edit`, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) setConflict(err.message);
