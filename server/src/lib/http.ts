@@ -4,6 +4,3 @@ import { ErrorResponse } from '@flowpilot/contracts';
 export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 422 | 429)[]) {
   return Object.fromEntries(statuses.map((s) => [s, ErrorResponse])) as Record<number, typeof ErrorResponse>;
 }
-
-/** The errors every authenticated route can give. */
-export const AUTHED = [401, 422] as const;

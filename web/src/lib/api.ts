@@ -8,7 +8,6 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly detail: unknown,
-    readonly retryAfter: number | null = null,
   ) {
     super(describeDetail(detail, status));
   }
@@ -155,8 +154,11 @@ class ApiClient {
     return typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request('flowpilot-refresh', run) : run();
   }
 
-  async request<T>(method: string, path: string, body?: unknown, opts: { auth?: boolean } = {}): Promise<T> {
-    const auth = opts.auth ?? true;
+  /**
+   * Sends a request, with the access token when `auth`; on a 401 refreshes
+   * once and sends it again. An error answer becomes an ApiError.
+   */
+  async #send(method: string, path: string, body: unknown, auth: boolean): Promise<Response> {
     if (auth && !this.#accessToken) await this.refresh();
     const send = () =>
       fetch(`/api/v1${path}`, {
@@ -169,26 +171,22 @@ class ApiClient {
       });
     let res = await send();
     if (res.status === 401 && auth && (await this.refresh())) res = await send();
-    if (res.status === 204) return undefined as T;
-    const data: unknown = await res.json().catch(() => null);
-    if (!res.ok) {
-      const retryAfter = Number(res.headers.get('retry-after'));
-      throw new ApiError(res.status, (data as { detail?: unknown } | null)?.detail, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
-    }
-    return data as T;
-  }
-
-  /** A file from the API, with the name the server gave it. */
-  async download(path: string): Promise<{ blob: Blob; filename: string | null }> {
-    if (!this.#accessToken) await this.refresh();
-    const send = () =>
-      fetch(`/api/v1${path}`, { headers: this.#accessToken ? { authorization: `Bearer ${this.#accessToken}` } : {} });
-    let res = await send();
-    if (res.status === 401 && (await this.refresh())) res = await send();
     if (!res.ok) {
       const data = (await res.json().catch(() => null)) as { detail?: unknown } | null;
       throw new ApiError(res.status, data?.detail);
     }
+    return res;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, opts: { auth?: boolean } = {}): Promise<T> {
+    const res = await this.#send(method, path, body, opts.auth ?? true);
+    if (res.status === 204) return undefined as T;
+    return (await res.json().catch(() => null)) as T;
+  }
+
+  /** A file from the API, with the name the server gave it. */
+  async download(path: string): Promise<{ blob: Blob; filename: string | null }> {
+    const res = await this.#send('GET', path, undefined, true);
     const disposition = res.headers.get('content-disposition') ?? '';
     const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
     const plain = /filename="([^"]+)"/i.exec(disposition);

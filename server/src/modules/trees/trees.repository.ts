@@ -219,6 +219,16 @@ export async function listTrees(db: Db, teamId: string, filter: TreeFilter, limi
   return { rows: rows.map(withPeople), total: totals[0]?.n ?? 0 };
 }
 
+/** The team's trees with the content of their current versions, in one query. */
+export async function currentVersions(db: Db, teamId: string, filter: TreeFilter) {
+  return db
+    .select({ tree: { id: trees.id, status: trees.status }, version: treeVersions })
+    .from(trees)
+    .innerJoin(treeVersions, and(eq(treeVersions.tree_id, trees.id), eq(treeVersions.version, trees.current_version)))
+    .where(and(...filterConditions(teamId, filter)))
+    .orderBy(asc(trees.category), asc(trees.title), asc(trees.id));
+}
+
 export async function categories(db: Db, teamId: string, statuses: TreeStatus[]) {
   return db
     .select({ category: trees.category, count: sql<number>`count(*)::int` })

@@ -390,24 +390,17 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
     /** Every tree the user can see, as one bundle. */
     async exportBundle(actor: AuthUser, query: Pick<ListTreesQuery, 'status' | 'category' | 'tag'>): Promise<ExportFile> {
       const statuses = visibleStatuses(actor, query.status);
-      const { rows } = statuses.length
-        ? await repo.listTrees(db, actor.teamId, { statuses, category: query.category, tag: query.tag }, 10_000, 0)
-        : { rows: [] };
-      const trees = [];
-      for (const row of rows) {
-        const v = await repo.findVersion(db, row.id, row.current_version);
-        if (!v) continue;
-        trees.push({
-          id: row.id,
-          title: v.title,
-          description: v.description,
-          category: v.category,
-          tags: v.tags,
-          status: row.status,
-          root_node_id: v.root_node_id,
-          nodes: v.nodes,
-        });
-      }
+      const rows = statuses.length ? await repo.currentVersions(db, actor.teamId, { statuses, category: query.category, tag: query.tag }) : [];
+      const trees = rows.map(({ tree, version: v }) => ({
+        id: tree.id,
+        title: v.title,
+        description: v.description,
+        category: v.category,
+        tags: v.tags,
+        status: tree.status,
+        root_node_id: v.root_node_id,
+        nodes: v.nodes,
+      }));
       const bundle = { format: 'flowpilot.trees', version: 1, exported_at: new Date().toISOString(), trees };
       return { filename: 'flowpilot-trees.json', contentType: 'application/json; charset=utf-8', body: JSON.stringify(bundle, null, 2) + '\n' };
     },
