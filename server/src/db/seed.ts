@@ -37,6 +37,8 @@ export async function demoLoginsExist(db: Db): Promise<boolean> {
  * Returns whether it seeded.
  */
 export async function seedDemoData(db: Db): Promise<boolean> {
+  // Nothing to do on every start but the first; hashing happens only when it will be used, and outside the transaction.
+  if ((await teamRepo.countTeams(db)) > 0) return false;
   const hashes = await Promise.all(DEMO_LOGINS.map((l) => hashPassword(l.password)));
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('flowpilot:seed'))`);
