@@ -19,6 +19,8 @@ import { usersRoutes } from './modules/users/users.routes.ts';
 import { treesRoutes } from './modules/trees/trees.routes.ts';
 import { createTreesService } from './modules/trees/trees.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
+import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
+import { createSessionsService } from './modules/sessions/sessions.service.ts';
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -26,6 +28,8 @@ export interface AppOptions {
   /** Fastify logger settings; defaults to JSON logs at the configured level with secrets redacted. */
   logger?: FastifyServerOptions['logger'];
   loginLimits?: LoginLimits;
+  /** The clock sessions time their steps by (tests move it). */
+  now?: () => Date;
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -83,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const users = createUsersService({ db });
   const team = createTeamService({ db });
   const trees = createTreesService({ db, log: app.log });
+  const sessions = createSessionsService({ db, trees, ...(options.now && { now: options.now }) });
 
   await app.register(healthRoutes, { database });
   await app.register(
@@ -91,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(usersRoutes, { users });
       await api.register(teamRoutes, { team });
       await api.register(treesRoutes, { trees });
+      await api.register(sessionsRoutes, { sessions });
     },
     { prefix: '/api/v1' },
   );

@@ -88,7 +88,7 @@ export interface TestApp {
 /** The whole app on a fresh database with the demo team seeded. */
 export async function createTestApp(
   kind: DbKind,
-  opts: { loginLimits?: LoginLimits; logger?: FastifyServerOptions['logger']; config?: Partial<Config>; seed?: boolean } = {},
+  opts: { loginLimits?: LoginLimits; logger?: FastifyServerOptions['logger']; config?: Partial<Config>; seed?: boolean; now?: () => Date } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(kind);
   if (opts.seed !== false) await seedDemoData(database.db);
@@ -97,6 +97,7 @@ export async function createTestApp(
     database,
     logger: opts.logger ?? false,
     ...(opts.loginLimits && { loginLimits: opts.loginLimits }),
+    ...(opts.now && { now: opts.now }),
   });
   await app.ready();
   const tokens = new Map<string, string>();

@@ -5,3 +5,4 @@ export * from './auth.ts';
 export * from './team.ts';
 export * from './trees.ts';
 export * from './tree-validation.ts';
+export * from './sessions.ts';

@@ -1,2 +1,3 @@
 export * from './accounts.ts';
 export * from './trees.ts';
+export * from './sessions.ts';

@@ -4,7 +4,7 @@ import type { TreeBodyParsed, TreeStatus } from '@flowpilot/contracts';
 import { queryRows, schema, type Db } from '../../db/client.ts';
 import { markdownToText, searchWords } from '../../lib/markdown-text.ts';
 
-const { trees, treeVersions, treeSearchNodes, searchLexicon, users, teams } = schema;
+const { trees, treeVersions, treeSearchNodes, searchLexicon, users, teams, sessions } = schema;
 export type TreeRow = typeof trees.$inferSelect;
 export type TreeVersionRow = typeof treeVersions.$inferSelect;
 
@@ -449,4 +449,10 @@ export async function searchTrees(
       order by r.score desc, r.title, r.id`,
   );
   return rows;
+}
+
+/** Whether any session ran on the tree: then deleting it archives it instead. */
+export async function treeHasSessions(db: Db, treeId: string): Promise<boolean> {
+  const rows = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.tree_id, treeId)).limit(1);
+  return rows.length > 0;
 }

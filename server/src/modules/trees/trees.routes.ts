@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   CategoryList,
@@ -24,21 +23,11 @@ import {
   ValidationReport,
 } from '@flowpilot/contracts';
 import { currentUser } from '../../lib/auth-guard.ts';
-import { errors } from '../../lib/http.ts';
-import type { ExportFile, TreesService } from './trees.service.ts';
+import { errors, sendFile } from '../../lib/http.ts';
+import type { TreesService } from './trees.service.ts';
 
 /** Imports may carry a whole library. */
 const IMPORT_BODY_LIMIT = 20 * 1024 * 1024;
-
-/** A download: an ASCII file name for every client, and the real one (RFC 5987) for those that read it. */
-function sendFile(reply: FastifyReply, file: ExportFile) {
-  const ascii = file.filename.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '') || 'download';
-  const fallback = /^\.[a-z]+$/.test(ascii) ? `tree${ascii}` : ascii;
-  return reply
-    .header('content-type', file.contentType)
-    .header('content-disposition', `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
-    .send(file.body);
-}
 
 export const treesRoutes: FastifyPluginAsyncZod<{ trees: TreesService }> = async (app, { trees }) => {
   const tags = ['trees'];

@@ -22,6 +22,7 @@ import {
 import type { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
+import type { ExportFile } from '../../lib/http.ts';
 import { badRequest, conflict, forbidden, invalid, notFound } from '../../lib/errors.ts';
 import { MermaidParseError, mermaidToTree, treeToMermaid } from './mermaid.ts';
 import * as repo from './trees.repository.ts';
@@ -51,11 +52,6 @@ function graphProblems(issues: GraphIssue[]) {
   return issues.map((i) => ({ loc: ['body', 'nodes'], msg: i.message, type: `graph.${i.code}`, node_ids: i.node_ids }));
 }
 
-export interface ExportFile {
-  filename: string;
-  contentType: string;
-  body: string;
-}
 
 export type TreesService = ReturnType<typeof createTreesService>;
 
@@ -187,6 +183,18 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
   }
 
   return {
+    /** A tree a session starts on or links into: one the user may read, at its current version. */
+    async currentGraph(actor: AuthUser, id: string) {
+      const tree = await visibleTree(actor, id);
+      if (tree.status === 'archived') throw conflict(`"${tree.title}" is archived: sessions cannot start on it`);
+      return { tree, version: (await loadVersion(id, tree.current_version)).row };
+    },
+
+    /** The graph of a version a running session is pinned to (the session's own tree, already checked). */
+    async pinnedGraph(treeId: string, version: number) {
+      return (await loadVersion(treeId, version)).row;
+    },
+
     async list(actor: AuthUser, query: ListTreesQuery): Promise<TreeList> {
       const statuses = visibleStatuses(actor, query.status);
       if (statuses.length === 0) return { items: [], total: 0 };
@@ -349,20 +357,41 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
     },
 
     /**
-     * Deletes a tree (admins). A tree other trees link to is refused, so no
-     * tree is left pointing nowhere; archive it instead.
+     * Deletes a tree (admins). A tree that sessions ran on is archived
+     * instead, as a new version, so their history stays readable. A tree
+     * other trees link to is refused, so no tree is left pointing nowhere.
      */
-    async remove(actor: AuthUser, id: string): Promise<void> {
+    async remove(actor: AuthUser, id: string): Promise<'deleted' | 'archived'> {
       if (actor.role !== 'admin') throw forbidden('Only an admin can do this');
-      await db.transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         const tree = await repo.lockTree(tx, actor.teamId, id);
         if (!tree) throw notFound('Tree');
         const linking = await repo.treesLinkingTo(tx, actor.teamId, id);
         if (linking.length) {
           throw conflict(`Other trees link to this one (${linking.slice(0, 5).join(', ')}): remove those links first, or archive it.`);
         }
+        if (await repo.treeHasSessions(tx, id)) {
+          if (tree.status === 'archived') return 'archived';
+          const current = await repo.findVersion(tx, id, tree.current_version);
+          if (!current) throw notFound('Tree');
+          const body: TreeBodyParsed = {
+            title: current.title,
+            description: current.description,
+            category: current.category,
+            tags: current.tags,
+            status: 'archived',
+            root_node_id: current.root_node_id,
+            nodes: current.nodes,
+          };
+          const next = tree.current_version + 1;
+          await saveVersion(tx, actor, id, next, body, 'Archived instead of deleted: sessions ran on this tree');
+          await repo.updateTreeHead(tx, id, body, next, actor.id);
+          await repo.bumpLibraryVersion(tx, actor.teamId);
+          return 'archived';
+        }
         await repo.deleteTree(tx, id);
         await repo.bumpLibraryVersion(tx, actor.teamId);
+        return 'deleted';
       });
     },
 

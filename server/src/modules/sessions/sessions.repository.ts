@@ -1,0 +1,132 @@
+import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { SessionStatus } from '@flowpilot/contracts';
+import { schema, type Db } from '../../db/client.ts';
+
+const { sessions, sessionSteps, sessionDocumentation, users, trees } = schema;
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type NewSessionRow = typeof sessions.$inferInsert;
+export type StepRow = typeof sessionSteps.$inferSelect;
+export type NewStepRow = typeof sessionSteps.$inferInsert;
+export type DocumentationRow = typeof sessionDocumentation.$inferSelect;
+
+/** A session with the names the API shows next to its ids. */
+export type SessionWithNames = SessionRow & { user_name: string | null; assigned_to_name: string | null; tree_title: string };
+export type StepWithName = StepRow & { user_name: string | null };
+
+const owner = alias(users, 'owner');
+const assignee = alias(users, 'assignee');
+
+function selectSessions(db: Db) {
+  return db
+    .select({ s: sessions, user_name: owner.full_name, assigned_to_name: assignee.full_name, tree_title: trees.title })
+    .from(sessions)
+    .innerJoin(trees, eq(trees.id, sessions.tree_id))
+    .leftJoin(owner, eq(owner.id, sessions.user_id))
+    .leftJoin(assignee, eq(assignee.id, sessions.assigned_to_id));
+}
+
+type Joined = { s: SessionRow; user_name: string | null; assigned_to_name: string | null; tree_title: string };
+const flatten = (r: Joined): SessionWithNames => ({ ...r.s, user_name: r.user_name, assigned_to_name: r.assigned_to_name, tree_title: r.tree_title });
+
+export async function insert(db: Db, values: NewSessionRow): Promise<SessionRow> {
+  const [row] = await db.insert(sessions).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function findInTeam(db: Db, teamId: string, id: string): Promise<SessionWithNames | undefined> {
+  const [row] = await selectSessions(db)
+    .where(and(eq(sessions.id, id), eq(sessions.team_id, teamId)))
+    .limit(1);
+  return row && flatten(row);
+}
+
+/** Locks the session (FOR UPDATE): steps on one session take turns, and a stale one sees the move it lost to. */
+export async function lock(db: Db, teamId: string, id: string): Promise<SessionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.id, id), eq(sessions.team_id, teamId)))
+    .for('update');
+  return row;
+}
+
+export async function update(db: Db, id: string, patch: Partial<NewSessionRow>): Promise<void> {
+  await db.update(sessions).set(patch).where(eq(sessions.id, id));
+}
+
+export async function insertStep(db: Db, values: NewStepRow): Promise<void> {
+  await db.insert(sessionSteps).values(values);
+}
+
+export async function listSteps(db: Db, sessionId: string): Promise<StepWithName[]> {
+  const rows = await db
+    .select({ step: sessionSteps, user_name: users.full_name })
+    .from(sessionSteps)
+    .leftJoin(users, eq(users.id, sessionSteps.user_id))
+    .where(eq(sessionSteps.session_id, sessionId))
+    .orderBy(asc(sessionSteps.seq));
+  return rows.map((r) => ({ ...r.step, user_name: r.user_name }));
+}
+
+export interface SessionFilter {
+  /** Only sessions started by or assigned to this user. */
+  userId?: string | undefined;
+  status?: SessionStatus | undefined;
+  treeId?: string | undefined;
+  q?: string | undefined;
+}
+
+export async function list(db: Db, teamId: string, filter: SessionFilter, limit: number, offset: number) {
+  const conditions: (SQL | undefined)[] = [eq(sessions.team_id, teamId)];
+  if (filter.userId) conditions.push(or(eq(sessions.user_id, filter.userId), eq(sessions.assigned_to_id, filter.userId)));
+  if (filter.status) conditions.push(eq(sessions.status, filter.status));
+  if (filter.treeId) conditions.push(eq(sessions.tree_id, filter.treeId));
+  if (filter.q) {
+    const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(
+      or(
+        ilike(sessions.ticket_id, pattern),
+        ilike(sessions.client_name, pattern),
+        ilike(sessions.device, pattern),
+        ilike(sessions.problem_summary, pattern),
+      ),
+    );
+  }
+  const where = and(...conditions);
+  const [rows, totals] = await Promise.all([
+    selectSessions(db).where(where).orderBy(desc(sessions.updated_at), desc(sessions.id)).limit(limit).offset(offset),
+    db.select({ n: count() }).from(sessions).where(where),
+  ]);
+  return { rows: rows.map(flatten), total: totals[0]?.n ?? 0 };
+}
+
+export async function insertDocumentation(db: Db, values: typeof sessionDocumentation.$inferInsert): Promise<DocumentationRow> {
+  const [row] = await db.insert(sessionDocumentation).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function latestDocumentation(db: Db, sessionId: string): Promise<DocumentationRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(sessionDocumentation)
+    .where(eq(sessionDocumentation.session_id, sessionId))
+    .orderBy(desc(sessionDocumentation.created_at), desc(sessionDocumentation.id))
+    .limit(1);
+  return row;
+}
+
+export async function findDocumentation(db: Db, id: string): Promise<DocumentationRow | undefined> {
+  const [row] = await db.select().from(sessionDocumentation).where(eq(sessionDocumentation.id, id)).limit(1);
+  return row;
+}
+
+export async function updateDocumentation(db: Db, id: string, patch: Partial<typeof sessionDocumentation.$inferInsert>): Promise<void> {
+  await db
+    .update(sessionDocumentation)
+    .set({ ...patch, updated_at: sql`now()` })
+    .where(eq(sessionDocumentation.id, id));
+}

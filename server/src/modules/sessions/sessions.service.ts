@@ -1,0 +1,561 @@
+import type {
+  AbandonSessionBody,
+  BackBody,
+  CompleteSessionBody,
+  ListSessionsQuery,
+  OffTreeStepBody,
+  PsaResult,
+  SessionCloseResponse,
+  SessionDocumentation,
+  SessionList,
+  SessionResponse,
+  StartSessionBody,
+  StepBody,
+  TreeNode,
+  UpdateSessionBody,
+} from '@flowpilot/contracts';
+import type { z } from 'zod';
+import type { Db } from '../../db/client.ts';
+import type { TrailEntry } from '../../db/schema/sessions.ts';
+import type { AuthUser } from '../../lib/auth-guard.ts';
+import { conflict, forbidden, notFound, unprocessable } from '../../lib/errors.ts';
+import type { TreesService } from '../trees/trees.service.ts';
+import type { ExportFile } from '../../lib/http.ts';
+import { buildContent, renderHtml, renderMarkdown, templateSummary } from './documentation.ts';
+import { exportSession } from './session-export.ts';
+import { choicesAt, move, MoveError, type Position } from './session-engine.ts';
+import * as repo from './sessions.repository.ts';
+
+type Parsed<T extends z.ZodType> = z.output<T>;
+
+/** What completing a session does about the PSA ticket: filled in by the PSA module. */
+export interface PsaHook {
+  /** Inside the completing transaction: records the delivery and enqueues its job. */
+  enqueue(tx: Db, session: repo.SessionRow, documentationId: string): Promise<{ deliveryId: string; provider: PsaResult['provider'] } | null>;
+  /** After commit: waits a short while for the delivery, and says how it stands. */
+  settle(delivery: { deliveryId: string; provider: PsaResult['provider'] } | null): Promise<PsaResult>;
+}
+
+const NO_PSA: PsaHook = {
+  enqueue: async () => null,
+  settle: async () => ({ status: 'no_psa', provider: null, delivery_id: null, message: null }),
+};
+
+const canSee = (actor: AuthUser, row: repo.SessionRow) =>
+  actor.role !== 'technician' || row.user_id === actor.id || row.assigned_to_id === actor.id;
+const canAct = (actor: AuthUser, row: repo.SessionRow) => row.user_id === actor.id || row.assigned_to_id === actor.id;
+
+const iso = (d: Date) => d.toISOString();
+const ms = (d: Date) => d.getTime();
+
+/** Time on the current node so far, pauses excluded. */
+function nodeElapsedMs(row: repo.SessionRow, at: Date): number {
+  const pausedNow = row.paused_at ? ms(at) - ms(row.paused_at) : 0;
+  return Math.max(0, ms(at) - ms(row.node_entered_at) - row.node_paused_ms - pausedNow);
+}
+
+/** Time worked on the whole session, pauses excluded. */
+export function totalSeconds(row: repo.SessionRow, at: Date): number {
+  const end = row.completed_at ?? at;
+  const pausedNow = row.paused_at ? ms(end) - ms(row.paused_at) : 0;
+  return Math.max(0, Math.round((ms(end) - ms(row.created_at) - row.paused_ms - Math.max(0, pausedNow)) / 1000));
+}
+
+const positionOf = (row: repo.SessionRow): Position | null =>
+  row.current_node_id
+    ? { tree_id: row.current_tree_id, tree_version: row.current_tree_version, node_id: row.current_node_id, link_stack: row.link_stack }
+    : null;
+
+export type SessionsService = ReturnType<typeof createSessionsService>;
+
+export function createSessionsService(deps: { db: Db; trees: TreesService; psa?: PsaHook; now?: () => Date }) {
+  const { db, trees } = deps;
+  const psa = deps.psa ?? NO_PSA;
+  const now = deps.now ?? (() => new Date());
+
+  async function nodeAt(treeId: string, version: number, nodeId: string): Promise<TreeNode | undefined> {
+    const graph = await trees.pinnedGraph(treeId, version);
+    return graph.nodes.find((n) => n.id === nodeId);
+  }
+
+  /** The session as the API shows it; graph reads happen here, outside any transaction. */
+  async function respond(actor: AuthUser, id: string, executor: Db = db): Promise<SessionResponse> {
+    const row = await repo.findInTeam(executor, actor.teamId, id);
+    if (!row || !canSee(actor, row)) throw notFound('Session');
+    const steps = await repo.listSteps(executor, id);
+    const node = row.current_node_id ? await nodeAt(row.current_tree_id, row.current_tree_version, row.current_node_id) : undefined;
+    const at = now();
+    return {
+      id: row.id,
+      team_id: row.team_id,
+      tree_id: row.tree_id,
+      tree_version: row.tree_version,
+      tree_title: row.tree_title,
+      status: row.status,
+      paused: row.paused_at !== null,
+      user_id: row.user_id,
+      user_name: row.user_name,
+      assigned_to_id: row.assigned_to_id,
+      assigned_to_name: row.assigned_to_name,
+      current_tree_id: row.current_tree_id,
+      current_tree_version: row.current_tree_version,
+      current_node_id: row.current_node_id,
+      link_stack: row.link_stack,
+      choices: node && row.status === 'active' ? choicesAt(node, row.link_stack) : [],
+      can_go_back: row.status === 'active' && row.trail.length > 0,
+      ticket_id: row.ticket_id,
+      client_name: row.client_name,
+      device: row.device,
+      problem_summary: row.problem_summary,
+      notes: row.notes,
+      escalation_reason: row.escalation_reason,
+      escalated_to_id: row.escalated_to_id,
+      resolution: row.resolution,
+      total_seconds: totalSeconds(row, at),
+      steps: steps.map((s) => ({
+        id: s.id,
+        seq: s.seq,
+        kind: s.kind as SessionResponse['steps'][number]['kind'],
+        tree_id: s.tree_id,
+        node_id: s.node_id,
+        node_title: s.node_title,
+        node_kind: s.node_kind,
+        answer: s.answer,
+        note: s.note,
+        to_node_id: s.to_node_id,
+        action: s.action,
+        outcome: s.outcome,
+        user_id: s.user_id,
+        user_name: s.user_name,
+        duration_seconds: Math.round(s.duration_ms / 1000),
+        created_at: iso(s.created_at),
+      })),
+      created_at: iso(row.created_at),
+      updated_at: iso(row.updated_at),
+      completed_at: row.completed_at ? iso(row.completed_at) : null,
+    };
+  }
+
+  /** The session if this user may change it: not visible is 404, visible but not theirs is 403. */
+  async function actionable(actor: AuthUser, id: string) {
+    const row = await repo.findInTeam(db, actor.teamId, id);
+    if (!row || !canSee(actor, row)) throw notFound('Session');
+    if (!canAct(actor, row)) throw forbidden('Only the technician running this session, or the engineer it is assigned to, can change it');
+    return row;
+  }
+
+  function requireActive(row: repo.SessionRow, doing: string) {
+    if (row.status !== 'active') throw conflict(`This session is ${row.status.replace('_', ' ')}: it cannot ${doing}`);
+  }
+  function requireRunning(row: repo.SessionRow) {
+    if (row.paused_at) throw conflict('This session is paused: resume it first');
+  }
+
+  /**
+   * Runs a change with the session locked (FOR UPDATE), so changes to one
+   * session take turns; `expected` is the position the caller prepared
+   * against, and a session that has moved since is a 409.
+   */
+  async function change<T>(actor: AuthUser, id: string, expected: Position | null, fn: (tx: Db, row: repo.SessionRow) => Promise<T>): Promise<T> {
+    return db.transaction(async (tx) => {
+      const row = await repo.lock(tx, actor.teamId, id);
+      if (!row || !canSee(actor, row)) throw notFound('Session');
+      if (!canAct(actor, row)) throw forbidden('Only the technician running this session, or the engineer it is assigned to, can change it');
+      if (expected) {
+        const here = positionOf(row);
+        if (!here || here.node_id !== expected.node_id || here.tree_id !== expected.tree_id || here.tree_version !== expected.tree_version) {
+          throw conflict(`The session has moved on (it is now at "${row.current_node_id ?? 'the end'}"): reload it`);
+        }
+      }
+      return fn(tx, row);
+    });
+  }
+
+  async function appendStep(tx: Db, row: repo.SessionRow, actor: AuthUser, at: Date, step: Omit<repo.NewStepRow, 'session_id' | 'seq' | 'user_id' | 'created_at'>) {
+    const seq = row.step_count + 1;
+    await repo.insertStep(tx, { ...step, session_id: row.id, seq, user_id: actor.id, created_at: at });
+    row.step_count = seq;
+    return seq;
+  }
+
+  const nodeFields = (node: TreeNode | undefined, pos: Position) => ({
+    tree_id: pos.tree_id,
+    tree_version: pos.tree_version,
+    node_id: pos.node_id,
+    node_title: node?.title ?? null,
+    node_kind: node?.kind ?? null,
+  });
+
+  /** Moves the session to a new position, keeping where it was so "back" can return. */
+  const movedTo = (row: repo.SessionRow, from: Position, to: Position, at: Date) => ({
+    current_tree_id: to.tree_id,
+    current_tree_version: to.tree_version,
+    current_node_id: to.node_id,
+    link_stack: to.link_stack,
+    trail: [...row.trail, { tree_id: from.tree_id, tree_version: from.tree_version, node_id: from.node_id, link_stack: from.link_stack } satisfies TrailEntry],
+    node_entered_at: at,
+    node_paused_ms: 0,
+  });
+
+  async function writeDocumentation(tx: Db, actor: AuthUser, id: string, kind: 'completion' | 'escalation', at: Date) {
+    const session = await repo.findInTeam(tx, actor.teamId, id);
+    if (!session) throw notFound('Session');
+    const steps = await repo.listSteps(tx, id);
+    const content = buildContent(session, steps, totalSeconds(session, at));
+    const summary = templateSummary(content, kind, session.user_name);
+    return repo.insertDocumentation(tx, {
+      session_id: id,
+      team_id: session.team_id,
+      kind,
+      generated_by: 'template',
+      summary,
+      content,
+      markdown: renderMarkdown(content, summary, kind),
+      html: renderHtml(content, summary, kind),
+      created_at: at,
+      updated_at: at,
+    });
+  }
+
+  function toDocumentation(row: repo.DocumentationRow): SessionDocumentation {
+    return {
+      id: row.id,
+      session_id: row.session_id,
+      kind: row.kind,
+      generated_by: row.generated_by,
+      summary: row.summary,
+      ...row.content,
+      markdown: row.markdown,
+      html: row.html,
+      created_at: iso(row.created_at),
+      updated_at: iso(row.updated_at),
+    };
+  }
+
+  /** The session's documentation: the latest written one, or a draft of how it stands now. */
+  async function documentationFor(actor: AuthUser, id: string): Promise<SessionDocumentation> {
+    const session = await repo.findInTeam(db, actor.teamId, id);
+    if (!session || !canSee(actor, session)) throw notFound('Session');
+    const written = await repo.latestDocumentation(db, id);
+    if (written) return toDocumentation(written);
+    const steps = await repo.listSteps(db, id);
+    const at = now();
+    const content = buildContent(session, steps, totalSeconds(session, at));
+    const summary = `Draft: ${templateSummary(content, 'completion', session.user_name)}`;
+    return {
+      id: session.id,
+      session_id: id,
+      kind: 'completion',
+      generated_by: 'template',
+      summary,
+      ...content,
+      markdown: renderMarkdown(content, summary, 'completion'),
+      html: renderHtml(content, summary, 'completion'),
+      created_at: iso(at),
+      updated_at: iso(at),
+    };
+  }
+
+  return {
+    respond,
+    documentationFor,
+    toDocumentation,
+
+    async start(actor: AuthUser, body: Parsed<typeof StartSessionBody>): Promise<SessionResponse> {
+      const { tree, version } = await trees.currentGraph(actor, body.tree_id);
+      const at = now();
+      const row = await repo.insert(db, {
+        team_id: actor.teamId,
+        tree_id: tree.id,
+        tree_version: version.version,
+        status: 'active',
+        user_id: actor.id,
+        current_tree_id: tree.id,
+        current_tree_version: version.version,
+        current_node_id: version.root_node_id,
+        ticket_id: body.ticket_id ?? null,
+        client_name: body.client_name ?? null,
+        device: body.device ?? null,
+        problem_summary: body.problem_summary ?? null,
+        node_entered_at: at,
+        created_at: at,
+        updated_at: at,
+      });
+      return respond(actor, row.id);
+    },
+
+    get: respond,
+
+    async list(actor: AuthUser, query: ListSessionsQuery): Promise<SessionList> {
+      if (query.scope === 'team' && actor.role === 'technician') throw forbidden("Only engineers and admins see the whole team's sessions");
+      const { rows, total } = await repo.list(
+        db,
+        actor.teamId,
+        { userId: query.scope === 'mine' ? actor.id : undefined, status: query.status, treeId: query.tree_id, q: query.q },
+        query.limit,
+        query.offset,
+      );
+      const at = now();
+      return {
+        total,
+        items: rows.map((row) => ({
+          id: row.id,
+          team_id: row.team_id,
+          tree_id: row.tree_id,
+          tree_version: row.tree_version,
+          tree_title: row.tree_title,
+          status: row.status,
+          paused: row.paused_at !== null,
+          user_id: row.user_id,
+          user_name: row.user_name,
+          assigned_to_id: row.assigned_to_id,
+          assigned_to_name: row.assigned_to_name,
+          current_tree_id: row.current_tree_id,
+          current_tree_version: row.current_tree_version,
+          current_node_id: row.current_node_id,
+          ticket_id: row.ticket_id,
+          client_name: row.client_name,
+          device: row.device,
+          problem_summary: row.problem_summary,
+          escalation_reason: row.escalation_reason,
+          escalated_to_id: row.escalated_to_id,
+          resolution: row.resolution,
+          total_seconds: totalSeconds(row, at),
+          step_count: row.step_count,
+          created_at: iso(row.created_at),
+          updated_at: iso(row.updated_at),
+          completed_at: row.completed_at ? iso(row.completed_at) : null,
+        })),
+      };
+    },
+
+    /** Ticket details and notes; each change is a step, so the history shows who changed what. */
+    async update(actor: AuthUser, id: string, body: Parsed<typeof UpdateSessionBody>): Promise<SessionResponse> {
+      await actionable(actor, id);
+      await change(actor, id, null, async (tx, row) => {
+        if (row.status === 'completed' || row.status === 'abandoned') throw conflict(`This session is ${row.status}: its details can no longer change`);
+        const at = now();
+        const fields = ['ticket_id', 'client_name', 'device', 'problem_summary', 'notes'] as const;
+        const patch: Partial<repo.NewSessionRow> = {};
+        const changed: string[] = [];
+        for (const f of fields) {
+          const value = body[f];
+          if (value === undefined) continue;
+          const next = value === null || value === '' ? null : value;
+          if (next !== row[f]) {
+            patch[f] = next;
+            changed.push(f.replace('_', ' '));
+          }
+        }
+        if (changed.length === 0) return;
+        await appendStep(tx, row, actor, at, { kind: 'context', note: `Changed ${changed.join(', ')}` });
+        await repo.update(tx, id, { ...patch, step_count: row.step_count, updated_at: at });
+      });
+      return respond(actor, id);
+    },
+
+    /**
+     * An answer (moves on), a note (stays), or both, on the current node.
+     * A node other than the current one is 409: someone else moved first.
+     */
+    async step(actor: AuthUser, id: string, body: Parsed<typeof StepBody>): Promise<SessionResponse> {
+      const row = await actionable(actor, id);
+      requireActive(row, 'take steps');
+      requireRunning(row);
+      const from = positionOf(row);
+      if (!from || from.node_id !== body.node_id) {
+        throw conflict(`The session has moved on (it is now at "${row.current_node_id ?? 'the end'}"): reload it`);
+      }
+      const node = await nodeAt(from.tree_id, from.tree_version, from.node_id);
+      if (!node) throw conflict('The current node no longer exists in this tree version');
+
+      let planned: ReturnType<typeof move> | null = null;
+      let target: Position | null = null;
+      if (body.answer !== undefined) {
+        try {
+          planned = move(from, node, body.answer);
+        } catch (err) {
+          if (err instanceof MoveError) {
+            if (err.reason === 'not_an_option') throw unprocessable(err.message);
+            throw conflict(err.message);
+          }
+          throw err;
+        }
+        if (planned.kind === 'enter_link') {
+          const linked = await trees.currentGraph(actor, planned.linkedTreeId).catch((err: unknown) => {
+            if (err instanceof Error && 'status' in err && (err as { status: number }).status === 404) {
+              throw conflict('The linked tree is not available to you (deleted, or not published yet)');
+            }
+            throw err;
+          });
+          target = { ...planned.to, tree_version: linked.version.version, node_id: linked.version.root_node_id };
+        } else {
+          target = planned.to;
+        }
+      }
+
+      await change(actor, id, from, async (tx, locked) => {
+        requireActive(locked, 'take steps');
+        requireRunning(locked);
+        const at = now();
+        const elapsed = body.duration_seconds !== undefined ? body.duration_seconds * 1000 : nodeElapsedMs(locked, at);
+        if (!planned || !target) {
+          await appendStep(tx, locked, actor, at, { ...nodeFields(node, from), kind: 'note', note: body.note ?? null, duration_ms: 0 });
+          await repo.update(tx, id, { step_count: locked.step_count, updated_at: at });
+          return;
+        }
+        await appendStep(tx, locked, actor, at, {
+          ...nodeFields(node, from),
+          kind: planned.kind,
+          answer: choicesAt(node, from.link_stack).find((c) => c.toLowerCase() === body.answer!.toLowerCase()) ?? body.answer ?? null,
+          note: body.note ?? null,
+          to_node_id: target.node_id,
+          duration_ms: elapsed,
+        });
+        await repo.update(tx, id, { ...movedTo(locked, from, target, at), step_count: locked.step_count, updated_at: at });
+      });
+      return respond(actor, id);
+    },
+
+    /** Returns to the previous node; recorded as a step, history kept. */
+    async back(actor: AuthUser, id: string, body: Parsed<typeof BackBody>): Promise<SessionResponse> {
+      const row = await actionable(actor, id);
+      requireActive(row, 'go back');
+      requireRunning(row);
+      const from = positionOf(row);
+      if (!from || from.node_id !== body.node_id) throw conflict(`The session has moved on (it is now at "${row.current_node_id ?? 'the end'}"): reload it`);
+      const node = await nodeAt(from.tree_id, from.tree_version, from.node_id);
+      await change(actor, id, from, async (tx, locked) => {
+        const previous = locked.trail.at(-1);
+        if (!previous) throw conflict('This is the first step: there is nothing to go back to');
+        const at = now();
+        await appendStep(tx, locked, actor, at, { ...nodeFields(node, from), kind: 'back', to_node_id: previous.node_id, duration_ms: nodeElapsedMs(locked, at) });
+        await repo.update(tx, id, {
+          current_tree_id: previous.tree_id,
+          current_tree_version: previous.tree_version,
+          current_node_id: previous.node_id,
+          link_stack: previous.link_stack,
+          trail: locked.trail.slice(0, -1),
+          node_entered_at: at,
+          node_paused_ms: 0,
+          step_count: locked.step_count,
+          updated_at: at,
+        });
+      });
+      return respond(actor, id);
+    },
+
+    /** Something done that the tree does not cover: recorded where the session stands, without moving. */
+    async offTree(actor: AuthUser, id: string, body: Parsed<typeof OffTreeStepBody>): Promise<SessionResponse> {
+      const row = await actionable(actor, id);
+      requireActive(row, 'take steps');
+      requireRunning(row);
+      const here = positionOf(row);
+      const node = here ? await nodeAt(here.tree_id, here.tree_version, here.node_id) : undefined;
+      await change(actor, id, null, async (tx, locked) => {
+        requireActive(locked, 'take steps');
+        const at = now();
+        const pos = positionOf(locked);
+        await appendStep(tx, locked, actor, at, {
+          ...(pos && nodeFields(pos.node_id === here?.node_id ? node : undefined, pos)),
+          kind: 'off_tree',
+          action: body.action,
+          outcome: body.outcome,
+          note: body.note ?? null,
+        });
+        await repo.update(tx, id, { step_count: locked.step_count, updated_at: at });
+      });
+      return respond(actor, id);
+    },
+
+    async pause(actor: AuthUser, id: string): Promise<SessionResponse> {
+      await actionable(actor, id);
+      await change(actor, id, null, async (tx, row) => {
+        requireActive(row, 'be paused');
+        if (row.paused_at) throw conflict('This session is already paused');
+        const at = now();
+        await appendStep(tx, row, actor, at, { kind: 'pause', node_id: row.current_node_id });
+        await repo.update(tx, id, { paused_at: at, step_count: row.step_count, updated_at: at });
+      });
+      return respond(actor, id);
+    },
+
+    async resume(actor: AuthUser, id: string): Promise<SessionResponse> {
+      await actionable(actor, id);
+      await change(actor, id, null, async (tx, row) => {
+        requireActive(row, 'be resumed');
+        if (!row.paused_at) throw conflict('This session is not paused');
+        const at = now();
+        const paused = Math.max(0, ms(at) - ms(row.paused_at));
+        await appendStep(tx, row, actor, at, { kind: 'resume', node_id: row.current_node_id, duration_ms: paused });
+        await repo.update(tx, id, {
+          paused_at: null,
+          paused_ms: row.paused_ms + paused,
+          node_paused_ms: row.node_paused_ms + paused,
+          step_count: row.step_count,
+          updated_at: at,
+        });
+      });
+      return respond(actor, id);
+    },
+
+    /** Resolved: writes the documentation and hands it to the PSA in the same transaction. */
+    async complete(actor: AuthUser, id: string, body: Parsed<typeof CompleteSessionBody>): Promise<SessionCloseResponse> {
+      const row = await actionable(actor, id);
+      requireActive(row, 'be completed');
+      const here = positionOf(row);
+      const node = here ? await nodeAt(here.tree_id, here.tree_version, here.node_id) : undefined;
+      const { documentation, delivery } = await change(actor, id, null, async (tx, locked) => {
+        requireActive(locked, 'be completed');
+        const at = now();
+        const pausedNow = locked.paused_at ? Math.max(0, ms(at) - ms(locked.paused_at)) : 0;
+        const pos = positionOf(locked);
+        await appendStep(tx, locked, actor, at, {
+          ...(pos && nodeFields(pos.node_id === here?.node_id ? node : undefined, pos)),
+          kind: 'complete',
+          note: body.resolution,
+          duration_ms: nodeElapsedMs(locked, at),
+        });
+        await repo.update(tx, id, {
+          status: 'completed',
+          resolution: body.resolution,
+          paused_at: null,
+          paused_ms: locked.paused_ms + pausedNow,
+          completed_at: at,
+          step_count: locked.step_count,
+          updated_at: at,
+        });
+        const doc = await writeDocumentation(tx, actor, id, 'completion', at);
+        const completed = { ...locked, status: 'completed' as const, resolution: body.resolution, completed_at: at };
+        return { documentation: doc, delivery: await psa.enqueue(tx, completed, doc.id) };
+      });
+      const [session, psaResult] = await Promise.all([respond(actor, id), psa.settle(delivery)]);
+      return { session, documentation: toDocumentation(documentation), psa_result: psaResult };
+    },
+
+    async abandon(actor: AuthUser, id: string, body: Parsed<typeof AbandonSessionBody>): Promise<SessionResponse> {
+      await actionable(actor, id);
+      await change(actor, id, null, async (tx, row) => {
+        requireActive(row, 'be abandoned');
+        const at = now();
+        const pausedNow = row.paused_at ? Math.max(0, ms(at) - ms(row.paused_at)) : 0;
+        await appendStep(tx, row, actor, at, { kind: 'abandon', node_id: row.current_node_id, note: body.reason ?? null });
+        await repo.update(tx, id, {
+          status: 'abandoned',
+          paused_at: null,
+          paused_ms: row.paused_ms + pausedNow,
+          completed_at: at,
+          step_count: row.step_count,
+          updated_at: at,
+        });
+      });
+      return respond(actor, id);
+    },
+
+    /** The session as a Markdown, JSON, HTML or PDF file. */
+    async exportFile(actor: AuthUser, id: string, format: Parameters<typeof exportSession>[2]): Promise<ExportFile> {
+      const [session, doc] = await Promise.all([respond(actor, id), documentationFor(actor, id)]);
+      return exportSession(session, doc, format);
+    },
+  };
+}
