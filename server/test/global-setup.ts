@@ -6,7 +6,17 @@ import { PGlite } from '@electric-sql/pglite';
 
 import type { TestProject } from 'vitest/node';
 import { openDatabase, PGLITE_EXTENSIONS } from '../src/db/client.ts';
+import { JobQueue } from '../src/lib/jobs.ts';
 import { databaseUrlFor, withDatabase } from './pg-admin.ts';
+
+const quiet = { warn: () => {}, error: () => {} };
+
+/** Installs the job queue's schema and queues, as the server's first start does. */
+async function installJobQueue(database: Awaited<ReturnType<typeof openDatabase>>): Promise<void> {
+  const queue = new JobQueue(database, { databaseUrl: database.url, log: quiet });
+  await queue.start();
+  await queue.stop();
+}
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,6 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const pglite = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
   const database = await openDatabase({ pglite });
   await database.migrate();
+  await installJobQueue(database);
   const dump = await pglite.dumpDataDir('none');
   const snapshot = path.join(dir, 'migrated.tar');
   writeFileSync(snapshot, Buffer.from(await dump.arrayBuffer()));
@@ -41,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await withDatabase(url, (c) => c.query(`create database "${template}"`));
     const tpl = await openDatabase({ databaseUrl: databaseUrlFor(url, template), poolSize: 2 });
     await tpl.migrate();
+    await installJobQueue(tpl);
     await tpl.close();
   }
   project.provide('pgTemplate', template);

@@ -28,6 +28,8 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Present on PostgreSQL: the pool, for things that need a raw connection. */
   pool?: pg.Pool;
+  /** Present on PostgreSQL: its URL, for things that open connections of their own (the job queue). */
+  url?: string;
   /** Present on PGlite: the embedded instance. */
   pglite?: PGlite;
   migrate(): Promise<void>;
@@ -86,6 +88,7 @@ async function openPostgres(url: string, poolSize: number, onPoolError?: (err: E
     db,
     kind: 'postgres',
     pool,
+    url,
     async migrate() {
       // Several processes may start at once: one migrates, the others wait.
       const client = await pool.connect();

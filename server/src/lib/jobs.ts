@@ -1,0 +1,117 @@
+import { sql } from 'drizzle-orm';
+import { PgBoss, fromDrizzle, fromPglite, type Job } from 'pg-boss';
+import type { Database, Db } from '../db/client.ts';
+
+/**
+ * Every job FlowPilot runs, by name (`domain.action`). Each delivery channel
+ * has its own queue, so a channel that is down or slow delays only itself.
+ */
+export const QUEUES = ['delivery.psa', 'delivery.slack', 'delivery.teams', 'delivery.email', 'documentation.summarize'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface JobData {
+  'delivery.psa': { deliveryId: string; attempt: number };
+  'delivery.slack': { deliveryId: string; attempt: number };
+  'delivery.teams': { deliveryId: string; attempt: number };
+  'delivery.email': { deliveryId: string; attempt: number };
+  'documentation.summarize': { documentationId: string };
+}
+
+export type JobHandler<N extends QueueName> = (data: JobData[N], job: Job<JobData[N]>) => Promise<void>;
+
+export interface JobQueueOptions {
+  /** PostgreSQL: the URL pg-boss opens its own small pool on (it LISTENs on one connection). */
+  databaseUrl?: string | undefined;
+  log: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
+  /** How often idle workers look for jobs when no NOTIFY wakes them (seconds). */
+  pollingIntervalSeconds?: number;
+}
+
+/**
+ * The durable job queue: pg-boss in FlowPilot's own database (PostgreSQL or
+ * PGlite). Jobs are enqueued inside the transaction that causes them, so a
+ * rollback leaves no job and a commit guarantees one; a job whose worker dies
+ * mid-run is retried after it expires, so a restart loses nothing.
+ */
+export class JobQueue {
+  readonly #boss: PgBoss;
+  readonly #log: JobQueueOptions['log'];
+  readonly #polling: number;
+  readonly #workers = new Map<QueueName, string[]>();
+  #started = false;
+
+  constructor(database: Database, options: JobQueueOptions) {
+    this.#log = options.log;
+    this.#polling = options.pollingIntervalSeconds ?? 2;
+    const common = { useListenNotify: true, schedule: false, superviseIntervalSeconds: 30, monitorIntervalSeconds: 30 } as const;
+    if (database.kind === 'pglite') {
+      this.#boss = new PgBoss({ ...common, db: fromPglite(database.pglite!), backend: 'pglite' });
+    } else {
+      if (!options.databaseUrl) throw new Error('the job queue needs the PostgreSQL URL');
+      this.#boss = new PgBoss({ ...common, connectionString: options.databaseUrl, max: 4, application_name: 'flowpilot-jobs' });
+    }
+    this.#boss.on('error', (err: Error) => this.#log.error({ err: { message: err.message } }, 'job queue error'));
+  }
+
+  /** Installs or upgrades pg-boss's schema and creates every queue (before any transaction enqueues into one). */
+  async start(): Promise<void> {
+    await this.#boss.start();
+    const existing = new Set((await this.#boss.getQueues()).map((q) => q.name));
+    for (const name of QUEUES) {
+      const options = {
+        notify: true,
+        // A worker that dies mid-job (crash, kill) leaves it active; after this it is run again.
+        expireInSeconds: 120,
+        retryLimit: 5,
+        retryDelay: 5,
+        retryBackoff: true,
+        retryDelayMax: 300,
+        deleteAfterSeconds: 7 * 24 * 3600,
+      };
+      if (existing.has(name)) await this.#boss.updateQueue(name, options);
+      else await this.#boss.createQueue(name, options);
+    }
+    this.#started = true;
+  }
+
+  /**
+   * Enqueues a job inside the caller's transaction. `startAfter` delays it
+   * (retries honouring Retry-After). Returns the job id.
+   */
+  async send<N extends QueueName>(tx: Db, name: N, data: JobData[N], options: { startAfter?: Date } = {}): Promise<string> {
+    if (!this.#started) throw new Error('the job queue is not started');
+    const id = await this.#boss.send(name, data, { ...(options.startAfter && { startAfter: options.startAfter }), db: fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql) });
+    if (!id) throw new Error(`could not enqueue ${name}`);
+    return id;
+  }
+
+  /** Wakes this process's workers of a queue at once (after the enqueuing transaction committed). */
+  wake(name: QueueName): void {
+    for (const id of this.#workers.get(name) ?? []) this.#boss.notifyWorker(id);
+  }
+
+  /** Runs `handler` for each job of the queue, `concurrency` at a time in this process. */
+  async work<N extends QueueName>(name: N, handler: JobHandler<N>, options: { concurrency?: number } = {}): Promise<void> {
+    const ids: string[] = [];
+    for (let i = 0; i < (options.concurrency ?? 2); i++) {
+      const id = await this.#boss.work<JobData[N]>(name, { pollingIntervalSeconds: this.#polling, notifyPollingIntervalSeconds: Math.max(this.#polling, 5) }, async ([job]) => {
+        if (job) await handler(job.data, job);
+      });
+      ids.push(id);
+    }
+    this.#workers.set(name, [...(this.#workers.get(name) ?? []), ...ids]);
+  }
+
+  /** Jobs of a queue by state, for tests and the admin view. */
+  async jobState(name: QueueName, id: string): Promise<string | null> {
+    const job = await this.#boss.getJobById(name, id);
+    return job?.state ?? null;
+  }
+
+  /** Stops the workers, letting running jobs finish for up to `timeoutMs`. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    await this.#boss.stop({ graceful: true, timeout: timeoutMs, close: true });
+  }
+}
