@@ -19,6 +19,12 @@ import { usersRoutes } from './modules/users/users.routes.ts';
 import { treesRoutes } from './modules/trees/trees.routes.ts';
 import { createTreesService } from './modules/trees/trees.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
+import { JobQueue } from './lib/jobs.ts';
+import { SecretBox } from './lib/secret-box.ts';
+import { deliveriesRoutes } from './modules/deliveries/deliveries.routes.ts';
+import { createDeliveriesService, type RetryPolicy } from './modules/deliveries/deliveries.service.ts';
+import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
+import { createIntegrationsService } from './modules/integrations/integrations.service.ts';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 import { createSessionsService } from './modules/sessions/sessions.service.ts';
 
@@ -30,6 +36,8 @@ export interface AppOptions {
   loginLimits?: LoginLimits;
   /** The clock sessions time their steps by (tests move it). */
   now?: () => Date;
+  /** Job queue tuning (tests shorten the waits). */
+  jobs?: { retry?: RetryPolicy; psaWaitMs?: number; pollingIntervalSeconds?: number; backstopSeconds?: number; psaTimeoutMs?: number };
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -45,6 +53,9 @@ export const LOG_REDACT_PATHS = [
   '*.refresh_token',
   '*.invite_code',
   '*.secret',
+  '*.private_key',
+  '*.client_secret',
+  '*.integration_code',
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -87,7 +98,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const users = createUsersService({ db });
   const team = createTeamService({ db });
   const trees = createTreesService({ db, log: app.log });
-  const sessions = createSessionsService({ db, trees, ...(options.now && { now: options.now }) });
+
+  // Every process runs workers; pg-boss hands each job to one of them.
+  const jobs = new JobQueue(database, { databaseUrl: database.url, log: app.log, pollingIntervalSeconds: options.jobs?.pollingIntervalSeconds ?? 2,
+    ...(options.jobs?.backstopSeconds && { backstopSeconds: options.jobs.backstopSeconds }),
+  });
+  await jobs.start();
+  app.addHook('onClose', async () => jobs.stop());
+  const integrations = createIntegrationsService({
+    db,
+    box: new SecretBox(config.encryptionKey),
+    allowPrivateTargets: config.allowPrivateNetworkTargets,
+    ...(options.jobs?.psaTimeoutMs && { psaTimeoutMs: options.jobs.psaTimeoutMs }),
+  });
+  const deliveries = createDeliveriesService({
+    db,
+    jobs,
+    integrations,
+    log: app.log,
+    ...(options.jobs?.retry && { retry: options.jobs.retry }),
+    ...(options.jobs?.psaWaitMs !== undefined && { psaWaitMs: options.jobs.psaWaitMs }),
+  });
+  await jobs.work('delivery.psa', (data) => deliveries.runPsaDelivery(data), { concurrency: 3 });
+  const sessions = createSessionsService({ db, trees, psa: deliveries.psaHook, ...(options.now && { now: options.now }) });
 
   await app.register(healthRoutes, { database });
   await app.register(
@@ -97,6 +130,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(teamRoutes, { team });
       await api.register(treesRoutes, { trees });
       await api.register(sessionsRoutes, { sessions });
+      await api.register(integrationsRoutes, { integrations });
+      await api.register(deliveriesRoutes, { deliveries });
     },
     { prefix: '/api/v1' },
   );

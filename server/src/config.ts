@@ -49,6 +49,9 @@ const EnvSchema = z.object({
   JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'must be at least 32 characters',
   }),
+  ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
   PUBLIC_URL: urlWithProtocol(['http:', 'https:']),
   SMTP_URL: urlWithProtocol(['smtp:', 'smtps:']),
   EMAIL_FROM: z.string().trim().min(3).default('FlowPilot <flowpilot@localhost>'),
@@ -83,6 +86,8 @@ export interface Config {
   databasePoolSize: number;
   demoData: boolean;
   jwtSecret: string;
+  /** Encrypts integration secrets at rest; defaults to JWT_SECRET (then changing that one loses them). */
+  encryptionKey: string;
   publicUrl: string;
   smtpUrl: string | undefined;
   emailFrom: string;
@@ -133,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databasePoolSize: e.DATABASE_POOL_SIZE,
     demoData: e.DEMO_DATA,
     jwtSecret,
+    encryptionKey: e.ENCRYPTION_KEY ?? jwtSecret,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance, FastifyServerOptions, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
-import { buildApp } from '../src/app.ts';
+import { buildApp, type AppOptions } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
 import { openDatabase, PGLITE_EXTENSIONS, type Database } from '../src/db/client.ts';
 import { DEMO_LOGINS, seedDemoData } from '../src/db/seed.ts';
@@ -55,6 +55,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     databasePoolSize: 10,
     demoData: true,
     jwtSecret: 'test-secret-test-secret-test-secret-0123456789',
+    encryptionKey: 'test-encryption-key-test-encryption-key-0123',
     publicUrl: 'http://localhost:8000',
     smtpUrl: undefined,
     emailFrom: 'FlowPilot <flowpilot@localhost>',
@@ -88,7 +89,7 @@ export interface TestApp {
 /** The whole app on a fresh database with the demo team seeded. */
 export async function createTestApp(
   kind: DbKind,
-  opts: { loginLimits?: LoginLimits; logger?: FastifyServerOptions['logger']; config?: Partial<Config>; seed?: boolean; now?: () => Date } = {},
+  opts: { loginLimits?: LoginLimits; logger?: FastifyServerOptions['logger']; config?: Partial<Config>; seed?: boolean; now?: () => Date; jobs?: AppOptions['jobs'] } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(kind);
   if (opts.seed !== false) await seedDemoData(database.db);
@@ -98,6 +99,7 @@ export async function createTestApp(
     logger: opts.logger ?? false,
     ...(opts.loginLimits && { loginLimits: opts.loginLimits }),
     ...(opts.now && { now: opts.now }),
+    jobs: { pollingIntervalSeconds: 0.5, backstopSeconds: 0.5, ...opts.jobs },
   });
   await app.ready();
   const tokens = new Map<string, string>();

@@ -6,3 +6,4 @@ export * from './team.ts';
 export * from './trees.ts';
 export * from './tree-validation.ts';
 export * from './sessions.ts';
+export * from './integrations.ts';

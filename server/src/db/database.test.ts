@@ -35,6 +35,7 @@ describe.each(DB_KINDS)('database on %s', (kind) => {
   it('migrations create the schema, and running them again changes nothing', async () => {
     const before = await columns(database);
     expect(await tables(database)).toEqual([
+      'deliveries',
       'invites',
       'login_throttle',
       'refresh_tokens',
@@ -42,6 +43,7 @@ describe.each(DB_KINDS)('database on %s', (kind) => {
       'session_documentation',
       'session_steps',
       'sessions',
+      'team_integrations',
       'teams',
       'tree_search_nodes',
       'tree_versions',

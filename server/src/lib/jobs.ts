@@ -25,6 +25,8 @@ export interface JobQueueOptions {
   log: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
   /** How often idle workers look for jobs when no NOTIFY wakes them (seconds). */
   pollingIntervalSeconds?: number;
+  /** How often they look while NOTIFY works: delayed jobs (retries) become due without a NOTIFY. */
+  backstopSeconds?: number;
 }
 
 /**
@@ -37,12 +39,14 @@ export class JobQueue {
   readonly #boss: PgBoss;
   readonly #log: JobQueueOptions['log'];
   readonly #polling: number;
+  readonly #backstop: number;
   readonly #workers = new Map<QueueName, string[]>();
   #started = false;
 
   constructor(database: Database, options: JobQueueOptions) {
     this.#log = options.log;
     this.#polling = options.pollingIntervalSeconds ?? 2;
+    this.#backstop = options.backstopSeconds ?? Math.max(this.#polling, 5);
     const common = { useListenNotify: true, schedule: false, superviseIntervalSeconds: 30, monitorIntervalSeconds: 30 } as const;
     if (database.kind === 'pglite') {
       this.#boss = new PgBoss({ ...common, db: fromPglite(database.pglite!), backend: 'pglite' });
@@ -94,7 +98,7 @@ export class JobQueue {
   async work<N extends QueueName>(name: N, handler: JobHandler<N>, options: { concurrency?: number } = {}): Promise<void> {
     const ids: string[] = [];
     for (let i = 0; i < (options.concurrency ?? 2); i++) {
-      const id = await this.#boss.work<JobData[N]>(name, { pollingIntervalSeconds: this.#polling, notifyPollingIntervalSeconds: Math.max(this.#polling, 5) }, async ([job]) => {
+      const id = await this.#boss.work<JobData[N]>(name, { pollingIntervalSeconds: this.#polling, notifyPollingIntervalSeconds: this.#backstop }, async ([job]) => {
         if (job) await handler(job.data, job);
       });
       ids.push(id);

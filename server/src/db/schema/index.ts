@@ -1,3 +1,4 @@
 export * from './accounts.ts';
 export * from './trees.ts';
 export * from './sessions.ts';
+export * from './integrations.ts';

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { isStorableText } from './trees.ts';
+import { listOf, Uuid } from './common.ts';
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine(isStorableText, 'Text must not contain NUL characters or broken Unicode');
+const url = () => text(500).pipe(z.url({ protocol: /^https?$/, message: 'Enter a full URL starting with https://' }));
+
+/**
+ * What a stored secret looks like in responses: never the value. On save,
+ * leave a secret out (or send this mask back) to keep the stored one.
+ */
+export const SECRET_MASK = '********';
+const secret = (label: string) =>
+  text(500)
+    .min(1, `${label} is required`)
+    .describe(`Write-only: answered as "${SECRET_MASK}"; send it back unchanged (or leave it out) to keep the stored value`);
+
+export const PSA_PROVIDERS = ['connectwise', 'autotask', 'halopsa'] as const;
+export const PsaProvider = z.enum(PSA_PROVIDERS).describe('connectwise | autotask | halopsa');
+export type PsaProvider = z.infer<typeof PsaProvider>;
+
+export const ConnectWiseSettings = z.object({
+  provider: z.literal('connectwise'),
+  site_url: url().describe('e.g. https://api-na.myconnectwise.net (cloud) or your server'),
+  codebase: text(50)
+    .regex(/^[A-Za-z0-9_.-]+\/$/, 'A codebase ends with "/", e.g. v4_6_release/')
+    .default('v4_6_release/'),
+  company_id: text(100).min(1, 'Company id is required'),
+  public_key: text(200).min(1, 'Public key is required'),
+  private_key: secret('Private key').optional(),
+  client_id: text(100).min(1, 'Client id is required').describe('Your ClientID from developer.connectwise.com'),
+  note_type: z.enum(['internal', 'discussion', 'resolution']).default('internal').describe('Where the note shows: Internal, Discussion or Resolution'),
+});
+
+export const AutotaskSettings = z.object({
+  provider: z.literal('autotask'),
+  zone_lookup_url: url().default('https://webservices.autotask.net/atservicesrest').describe('Where the zone of the API user is looked up'),
+  username: text(200).min(1, 'API user name is required'),
+  secret: secret('Secret').optional(),
+  integration_code: secret('Integration code').optional(),
+  note_type: z.number().int().min(0).default(1).describe("The note type picklist value (your tenant's; the test lists them)"),
+  publish: z.number().int().min(0).default(1).describe("The publish picklist value, e.g. internal only (your tenant's; the test lists them)"),
+});
+
+export const HaloSettings = z.object({
+  provider: z.literal('halopsa'),
+  base_url: url().describe('Your Halo address, e.g. https://yourcompany.halopsa.com'),
+  auth_url: url().optional().describe('The authorisation server; defaults to <base_url>/auth'),
+  tenant: text(100).optional().describe('Halo-hosted instances: your tenant name'),
+  client_id: text(200).min(1, 'Client id is required'),
+  client_secret: secret('Client secret').optional(),
+  outcome: text(100).min(1).default('Private Note').describe('The action type the note is saved as'),
+  hidden_from_user: z.boolean().default(true).describe('Keep the note from the end user'),
+});
+
+export const PsaSettings = z.discriminatedUnion('provider', [ConnectWiseSettings, AutotaskSettings, HaloSettings]).meta({ id: 'PsaSettings' });
+export type PsaSettings = z.output<typeof PsaSettings>;
+export type PsaSettingsInput = z.input<typeof PsaSettings>;
+
+/** Which fields of each provider's settings are secrets. */
+export const PSA_SECRET_FIELDS = {
+  connectwise: ['private_key'],
+  autotask: ['secret', 'integration_code'],
+  halopsa: ['client_secret'],
+} as const satisfies Record<PsaProvider, readonly string[]>;
+
+export const UpdateIntegrationsBody = z
+  .object({ psa: PsaSettings.nullable().optional().describe('null turns the PSA push off; left out keeps it as it is') })
+  .meta({ id: 'UpdateIntegrationsBody' });
+export type UpdateIntegrationsBody = z.input<typeof UpdateIntegrationsBody>;
+
+export const IntegrationsResponse = z
+  .object({
+    psa: PsaSettings.nullable().describe('Secrets are masked'),
+    updated_at: z.iso.datetime({ offset: true }).nullable(),
+  })
+  .meta({ id: 'Integrations' });
+export type IntegrationsResponse = z.infer<typeof IntegrationsResponse>;
+
+export const TestIntegrationBody = z
+  .object({ channel: z.enum(['psa', 'slack', 'teams', 'email']), ticket_id: text(64).optional().describe('PSA: also check this ticket can be read') })
+  .meta({ id: 'TestIntegrationBody' });
+export type TestIntegrationBody = z.input<typeof TestIntegrationBody>;
+
+export const TestIntegrationResponse = z
+  .object({ ok: z.boolean(), message: z.string().describe('What worked, or what is wrong, in words') })
+  .meta({ id: 'TestIntegrationResponse' });
+export type TestIntegrationResponse = z.infer<typeof TestIntegrationResponse>;
+
+export const DELIVERY_STATUSES = ['pending', 'sending', 'retrying', 'delivered', 'failed'] as const;
+export const DeliveryStatus = z.enum(DELIVERY_STATUSES).describe('failed: gave up (retry it by hand)');
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
+
+export const Delivery = z
+  .object({
+    id: Uuid,
+    channel: z.enum(['psa', 'slack', 'teams', 'email']),
+    provider: z.string().nullable(),
+    target: z.string().describe('What it goes to, e.g. "ConnectWise ticket 4711"'),
+    session_id: Uuid.nullable(),
+    status: DeliveryStatus,
+    attempts: z.number().int(),
+    last_error: z.string().nullable(),
+    next_attempt_at: z.iso.datetime({ offset: true }).nullable(),
+    delivered_at: z.iso.datetime({ offset: true }).nullable(),
+    external_ref: z.string().nullable().describe("The note's id in the PSA, once delivered"),
+    created_at: z.iso.datetime({ offset: true }),
+    updated_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'Delivery' });
+export type Delivery = z.infer<typeof Delivery>;
+export const DeliveryList = listOf(Delivery).meta({ id: 'DeliveryList' });
+export type DeliveryList = z.infer<typeof DeliveryList>;
+
+export const ListDeliveriesQuery = z.object({
+  status: z.enum(['open', ...DELIVERY_STATUSES]).default('open').describe('open: pending, sending, retrying and failed'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type ListDeliveriesQuery = z.infer<typeof ListDeliveriesQuery>;

@@ -1,0 +1,44 @@
+import { lookup } from 'node:dns/promises';
+import ipaddr from 'ipaddr.js';
+
+export class TargetRefused extends Error {
+  override name = 'TargetRefused';
+}
+
+/**
+ * Refuses URLs FlowPilot must not call on a user's say-so (against SSRF):
+ * anything but http(s), credentials in the URL, and hosts that resolve to
+ * loopback, private, link-local or other non-public addresses, unless the
+ * operator allowed private targets (a PSA on the office network). Plain http
+ * is only accepted together with private targets.
+ */
+export async function assertAllowedTarget(raw: string, allowPrivate: boolean): Promise<URL> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TargetRefused('is not a valid URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowPrivate)) throw new TargetRefused('must start with https://');
+  if (url.username || url.password) throw new TargetRefused('must not contain a user name or password');
+  if (allowPrivate) return url;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  if (ipaddr.isValid(host)) {
+    addresses = [host];
+  } else {
+    try {
+      addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+    } catch {
+      throw new TargetRefused(`names a host that does not resolve (${host})`);
+    }
+  }
+  for (const address of addresses) {
+    let parsed = ipaddr.parse(address);
+    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+    if (parsed.range() !== 'unicast') {
+      throw new TargetRefused(`resolves to a ${parsed.range()} address (${address}); set ALLOW_PRIVATE_NETWORK_TARGETS=true to allow private networks`);
+    }
+  }
+  return url;
+}

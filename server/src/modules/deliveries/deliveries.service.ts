@@ -1,0 +1,211 @@
+import { EventEmitter } from 'node:events';
+import type { Delivery, DeliveryList, DeliveryStatus, ListDeliveriesQuery, PsaResult } from '@flowpilot/contracts';
+import type { Db } from '../../db/client.ts';
+import { DeliveryError } from '../../integrations/outbound.ts';
+import type { AuthUser } from '../../lib/auth-guard.ts';
+import { conflict, forbidden, notFound } from '../../lib/errors.ts';
+import type { JobQueue } from '../../lib/jobs.ts';
+import type { IntegrationsService } from '../integrations/integrations.service.ts';
+import { renderPlainText } from '../sessions/documentation.ts';
+import type { PsaHook } from '../sessions/sessions.service.ts';
+import * as sessionsRepo from '../sessions/sessions.repository.ts';
+import * as repo from './deliveries.repository.ts';
+
+export interface RetryPolicy {
+  /** First retry after this long; each next one doubles it (with jitter), up to `maxMs`. */
+  baseMs: number;
+  maxMs: number;
+  /** Attempts before a delivery is given up as failed (the dead-letter state). */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 5_000, maxMs: 15 * 60_000, maxAttempts: 8 };
+
+/** How long completing a session waits for the PSA note before answering "queued". */
+export const DEFAULT_PSA_WAIT_MS = 3_000;
+
+const OPEN: DeliveryStatus[] = ['pending', 'sending', 'retrying', 'failed'];
+
+interface Log {
+  warn: (obj: object, msg: string) => void;
+  error: (obj: object, msg: string) => void;
+}
+
+/** The marker a PSA note carries, so a retry can see the note is already there. */
+export const noteMarker = (sessionId: string, documentationId: string) => `[FlowPilot session ${sessionId} / documentation ${documentationId}]`;
+
+function toDelivery(row: repo.DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    channel: row.channel,
+    provider: row.provider,
+    target: row.target,
+    session_id: row.session_id,
+    status: row.status,
+    attempts: row.attempts,
+    last_error: row.last_error,
+    next_attempt_at: row.next_attempt_at?.toISOString() ?? null,
+    delivered_at: row.delivered_at?.toISOString() ?? null,
+    external_ref: row.external_ref,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+export type DeliveriesService = ReturnType<typeof createDeliveriesService>;
+
+export function createDeliveriesService(deps: {
+  db: Db;
+  jobs: JobQueue;
+  integrations: IntegrationsService;
+  log: Log;
+  retry?: RetryPolicy;
+  psaWaitMs?: number;
+}) {
+  const { db, jobs, integrations, log } = deps;
+  const retry = deps.retry ?? DEFAULT_RETRY;
+  /** Told when a delivery reaches delivered, retrying or failed in this process. */
+  const settled = new EventEmitter();
+  settled.setMaxListeners(0);
+
+  const backoff = (attempt: number) => {
+    const exp = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(exp / 2 + (Math.random() * exp) / 2);
+  };
+
+  /** Records the outcome of an attempt that did not deliver: another try later, or given up. */
+  async function attemptFailed(row: repo.DeliveryRow, attempt: number, err: unknown) {
+    const known = err instanceof DeliveryError;
+    if (!known) log.error({ err }, 'delivery failed with an unexpected error');
+    const message = known ? err.message : 'FlowPilot hit an internal error while delivering; it will try again';
+    const retryable = known ? err.retryable : true;
+    if (retryable && attempt < row.max_attempts) {
+      const delay = Math.min(retry.maxMs, Math.max(known && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff(attempt), 0));
+      const at = new Date(Date.now() + delay);
+      await db.transaction(async (tx) => {
+        await repo.update(tx, row.id, { status: 'retrying', last_error: message, next_attempt_at: at });
+        await jobs.send(tx, 'delivery.psa', { deliveryId: row.id, attempt: attempt + 1 }, { startAfter: at });
+      });
+      settled.emit(row.id, 'retrying');
+      return;
+    }
+    await repo.update(db, row.id, { status: 'failed', last_error: retryable ? `Gave up after ${attempt} attempts. Last error: ${message}` : message, next_attempt_at: null });
+    settled.emit(row.id, 'failed');
+  }
+
+  /**
+   * Delivers one documentation note to the team's PSA. Idempotent: a stale
+   * or repeated job claims nothing, and a retry after a lost answer first
+   * looks for the note's marker on the ticket, so a note is never written twice.
+   */
+  async function runPsaDelivery(data: { deliveryId: string; attempt: number }): Promise<void> {
+    const before = await repo.find(db, data.deliveryId);
+    if (!before) return;
+    const resumed = before.status === 'sending' && before.attempts === data.attempt;
+    if (!(await repo.claimAttempt(db, data.deliveryId, data.attempt))) return;
+    const row = { ...before, attempts: data.attempt, status: 'sending' as const };
+    try {
+      const payload = row.payload as { documentationId: string; ticketId: string };
+      const settings = await integrations.psaSettings(row.team_id);
+      if (!settings) throw new DeliveryError('No PSA is set up for this team any more (or its secrets must be entered again)', { retryable: false });
+      if (!/^\d+$/.test(payload.ticketId)) throw new DeliveryError(`The ticket id "${payload.ticketId}" is not a ${integrations.label(settings.provider)} ticket number`, { retryable: false });
+      const doc = await sessionsRepo.findDocumentation(db, payload.documentationId);
+      if (!doc) throw new DeliveryError('The documentation was deleted', { retryable: false });
+      const adapter = integrations.adapterFor(settings);
+      const ticketId = Number(payload.ticketId);
+      const marker = noteMarker(doc.session_id, doc.id);
+      // A retry, or a worker that died mid-attempt, may follow a write that went through.
+      const existing = data.attempt > 1 || resumed ? await adapter.findNote(ticketId, marker) : null;
+      const ref =
+        existing ??
+        (await adapter.postNote({
+          ticketId,
+          title: `FlowPilot: ${doc.content.tree.title}`.slice(0, 250),
+          text: renderPlainText(doc.content, doc.summary, marker),
+          html: doc.html,
+          marker,
+        }));
+      await repo.update(db, row.id, { status: 'delivered', external_ref: ref, delivered_at: new Date(), last_error: null, next_attempt_at: null });
+      settled.emit(row.id, 'delivered');
+    } catch (err) {
+      await attemptFailed(row, data.attempt, err);
+    }
+  }
+
+  /** Waits up to `ms` for a delivery to settle in this process, else looks at the row (another process may run it). */
+  async function waitFor(id: string, ms: number): Promise<repo.DeliveryRow | undefined> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const poll = setInterval(() => {
+        void repo.find(db, id).then((r) => {
+          if (r && (r.status === 'delivered' || r.status === 'failed' || r.status === 'retrying')) done();
+        });
+      }, 250);
+      function done() {
+        clearTimeout(timer);
+        clearInterval(poll);
+        settled.off(id, done);
+        resolve();
+      }
+      settled.once(id, done);
+    });
+    return repo.find(db, id);
+  }
+
+  const psaHook: PsaHook = {
+    async enqueue(tx, session, documentationId) {
+      const settings = await integrations.psaSettings(session.team_id, tx);
+      if (!settings || !session.ticket_id) return null;
+      const row = await repo.insert(tx, {
+        team_id: session.team_id,
+        session_id: session.id,
+        channel: 'psa',
+        provider: settings.provider,
+        target: `${integrations.label(settings.provider)} ticket ${session.ticket_id}`,
+        payload: { documentationId, ticketId: session.ticket_id },
+        status: 'pending',
+        max_attempts: retry.maxAttempts,
+      });
+      await jobs.send(tx, 'delivery.psa', { deliveryId: row.id, attempt: 1 });
+      return { deliveryId: row.id, provider: settings.provider };
+    },
+    async settle(delivery) {
+      if (!delivery) return { status: 'no_psa', provider: null, delivery_id: null, message: null };
+      jobs.wake('delivery.psa');
+      const row = await waitFor(delivery.deliveryId, deps.psaWaitMs ?? DEFAULT_PSA_WAIT_MS);
+      const base = { provider: delivery.provider, delivery_id: delivery.deliveryId };
+      if (row?.status === 'delivered') return { ...base, status: 'pushed', message: `Added to ${row.target}` } satisfies PsaResult;
+      if (row?.status === 'failed') return { ...base, status: 'failed', message: row.last_error } satisfies PsaResult;
+      return { ...base, status: 'queued', message: row?.last_error ? `Will retry: ${row.last_error}` : 'Still sending; it continues in the background' } satisfies PsaResult;
+    },
+  };
+
+  return {
+    psaHook,
+    runPsaDelivery,
+
+    async list(actor: AuthUser, query: ListDeliveriesQuery): Promise<DeliveryList> {
+      if (actor.role !== 'admin') throw forbidden('Only an admin can do this');
+      const statuses = query.status === 'open' ? OPEN : [query.status];
+      const { rows, total } = await repo.list(db, actor.teamId, statuses, query.limit, query.offset);
+      return { items: rows.map(toDelivery), total };
+    },
+
+    /** Tries a failed (or waiting) delivery again now, with a fresh allowance of attempts. */
+    async retry(actor: AuthUser, id: string): Promise<Delivery> {
+      if (actor.role !== 'admin') throw forbidden('Only an admin can do this');
+      await db.transaction(async (tx) => {
+        const row = await repo.lock(tx, actor.teamId, id);
+        if (!row) throw notFound('Delivery');
+        if (row.status === 'delivered') throw conflict('This was delivered already');
+        if (row.status === 'sending') throw conflict('This is being sent right now');
+        await repo.update(tx, id, { status: 'retrying', next_attempt_at: new Date(), max_attempts: row.attempts + retry.maxAttempts });
+        await jobs.send(tx, 'delivery.psa', { deliveryId: id, attempt: row.attempts + 1 });
+      });
+      jobs.wake('delivery.psa');
+      const row = await repo.findInTeam(db, actor.teamId, id);
+      if (!row) throw notFound('Delivery');
+      return toDelivery(row);
+    },
+  };
+}
