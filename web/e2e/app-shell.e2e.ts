@@ -96,7 +96,7 @@ describe('app shell by role', () => {
     const { context, page } = await newPage();
     await signIn(page, server.url, 'admin@flowpilot.test', 'flowpilot-admin');
     await page.getByRole('heading', { name: 'Welcome back, Morgan' }).waitFor();
-    expect(await navLabels(page)).toEqual(['Home', 'Decision trees', 'Sessions', 'Escalation queue', 'Users & invites']);
+    expect(await navLabels(page)).toEqual(['Home', 'Decision trees', 'Sessions', 'Escalation queue', 'Users & invites', 'Integrations']);
     await screenshot(page, 'home-admin');
 
     await nav(page).getByRole('link', { name: 'Users & invites' }).click();

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { createBrowserRouter, createRoutesFromElements, Navigate, Route, RouterProvider, useLocation } from 'react-router';
 import { Center, Loader } from '@mantine/core';
 import type { Role } from '@flowpilot/contracts';
 import { hasRole, useAuth } from '../lib/auth.tsx';
@@ -10,6 +10,9 @@ import { TreesPage } from '../features/trees/trees-page.tsx';
 import { TreeViewPage } from '../features/trees/tree-view-page.tsx';
 import { TreeEditorPage } from '../features/trees/tree-editor-page.tsx';
 import { SessionsPage } from '../features/sessions/sessions-page.tsx';
+import { StartSessionPage } from '../features/sessions/start-session-page.tsx';
+import { RunnerPage } from '../features/sessions/runner-page.tsx';
+import { IntegrationsPage } from '../features/admin/integrations-page.tsx';
 import { EscalationQueuePage } from '../features/escalations/escalation-queue-page.tsx';
 import { UsersPage } from '../features/admin/users-page.tsx';
 import { NotFoundPage } from '../components/not-found-page.tsx';
@@ -33,57 +36,70 @@ function RequireRole({ role, children }: { role: Role; children: ReactNode }) {
   return hasRole(user, role) ? children : <NotFoundPage />;
 }
 
-export function AppRouter() {
-  return (
-    <BrowserRouter>
-      <Routes>
-        <Route path="/login" element={<LoginPage />} />
+/** A data router, so pages can guard against leaving with unsaved work (useBlocker). */
+const router = createBrowserRouter(
+  createRoutesFromElements(
+    <>
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <AppLayout />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<HomePage />} />
+        <Route path="trees" element={<TreesPage />} />
         <Route
+          path="trees/new"
           element={
-            <RequireAuth>
-              <AppLayout />
-            </RequireAuth>
+            <RequireRole role="engineer">
+              <TreeEditorPage />
+            </RequireRole>
           }
-        >
-          <Route index element={<HomePage />} />
-          <Route path="trees" element={<TreesPage />} />
-          <Route
-            path="trees/new"
-            element={
-              <RequireRole role="engineer">
-                <TreeEditorPage />
-              </RequireRole>
-            }
-          />
-          <Route path="trees/:id" element={<TreeViewPage />} />
-          <Route
-            path="trees/:id/edit"
-            element={
-              <RequireRole role="engineer">
-                <TreeEditorPage />
-              </RequireRole>
-            }
-          />
-          <Route path="sessions" element={<SessionsPage />} />
-          <Route
-            path="escalations"
-            element={
-              <RequireRole role="engineer">
-                <EscalationQueuePage />
-              </RequireRole>
-            }
-          />
-          <Route
-            path="admin/users"
-            element={
-              <RequireRole role="admin">
-                <UsersPage />
-              </RequireRole>
-            }
-          />
-          <Route path="*" element={<NotFoundPage />} />
-        </Route>
-      </Routes>
-    </BrowserRouter>
-  );
+        />
+        <Route path="trees/:id" element={<TreeViewPage />} />
+        <Route
+          path="trees/:id/edit"
+          element={
+            <RequireRole role="engineer">
+              <TreeEditorPage />
+            </RequireRole>
+          }
+        />
+        <Route path="sessions" element={<SessionsPage />} />
+        <Route path="sessions/new" element={<StartSessionPage />} />
+        <Route path="pilot/:id" element={<RunnerPage />} />
+        <Route
+          path="escalations"
+          element={
+            <RequireRole role="engineer">
+              <EscalationQueuePage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="admin/users"
+          element={
+            <RequireRole role="admin">
+              <UsersPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="admin/integrations"
+          element={
+            <RequireRole role="admin">
+              <IntegrationsPage />
+            </RequireRole>
+          }
+        />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </>,
+  ),
+);
+
+export function AppRouter() {
+  return <RouterProvider router={router} />;
 }

@@ -185,8 +185,9 @@ class ApiClient {
   }
 
   /** A file from the API, with the name the server gave it. */
-  async download(path: string): Promise<{ blob: Blob; filename: string | null }> {
-    const res = await this.#send('GET', path, undefined, true);
+  /** A file from the API: GET, or POST when a body is given (session exports). */
+  async download(path: string, body?: unknown): Promise<{ blob: Blob; filename: string | null }> {
+    const res = await this.#send(body === undefined ? 'GET' : 'POST', path, body, true);
     const disposition = res.headers.get('content-disposition') ?? '';
     const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
     const plain = /filename="([^"]+)"/i.exec(disposition);
@@ -201,6 +202,9 @@ class ApiClient {
   }
   patch<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('PATCH', path, body);
+  }
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
   }
   delete<T = void>(path: string): Promise<T> {
     return this.request<T>('DELETE', path);

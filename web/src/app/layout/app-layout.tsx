@@ -25,6 +25,7 @@ import {
   IconLogout,
   IconMoon,
   IconSun,
+  IconPlugConnected,
   IconUrgent,
   IconUsers,
 } from '@tabler/icons-react';
@@ -47,6 +48,7 @@ const NAV: NavItem[] = [
   { to: '/sessions', label: 'Sessions', icon: IconListCheck, minRole: 'technician' },
   { to: '/escalations', label: 'Escalation queue', icon: IconUrgent, minRole: 'engineer' },
   { to: '/admin/users', label: 'Users & invites', icon: IconUsers, minRole: 'admin', section: 'Admin' },
+  { to: '/admin/integrations', label: 'Integrations', icon: IconPlugConnected, minRole: 'admin', section: 'Admin' },
 ];
 
 function initials(name: string): string {

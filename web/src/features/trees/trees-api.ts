@@ -12,6 +12,7 @@ import type {
   UpdateTreeBody,
 } from '@flowpilot/contracts';
 import { api } from '../../lib/api.ts';
+import { downloadFile } from '../../lib/download.ts';
 
 export interface LibraryFilters {
   category?: string | null;
@@ -100,14 +101,6 @@ export function useImportTrees() {
 }
 
 /** Downloads an export through the API client (it carries the token) and hands it to the browser as a file. */
-export async function downloadExport(path: string, fallbackName: string): Promise<void> {
-  const { blob, filename } = await api.download(path);
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename ?? fallbackName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+export function downloadExport(path: string, fallbackName: string): Promise<void> {
+  return downloadFile(path, fallbackName);
 }

@@ -1,0 +1,264 @@
+import { useEffect, useState } from 'react';
+import { Alert, Badge, Button, Card, Group, NumberInput, PasswordInput, Select, SegmentedControl, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconPlugConnected, IconRefresh } from '@tabler/icons-react';
+import { SECRET_MASK, type PsaProvider, type PsaSettingsInput } from '@flowpilot/contracts';
+import { PageHeader } from '../../components/page-header.tsx';
+import { useDeliveries, useIntegrations, useRetryDelivery, useSaveIntegrations, useTestIntegration } from './integrations-api.ts';
+
+type Draft = Record<string, string | number | boolean | undefined>;
+
+interface Field {
+  name: string;
+  label: string;
+  description?: string;
+  kind?: 'text' | 'secret' | 'number' | 'switch' | 'select';
+  options?: { value: string; label: string }[];
+  placeholder?: string;
+}
+
+const FIELDS: Record<PsaProvider, Field[]> = {
+  connectwise: [
+    { name: 'site_url', label: 'Site address', placeholder: 'https://api-na.myconnectwise.net', description: 'Cloud sites use the api- host' },
+    { name: 'codebase', label: 'Codebase', placeholder: 'v4_6_release/' },
+    { name: 'company_id', label: 'Company id' },
+    { name: 'public_key', label: 'Public key' },
+    { name: 'private_key', label: 'Private key', kind: 'secret' },
+    { name: 'client_id', label: 'Client id', description: 'Your ClientID from the ConnectWise developer portal' },
+    {
+      name: 'note_type',
+      label: 'Note shows as',
+      kind: 'select',
+      options: [
+        { value: 'internal', label: 'Internal analysis' },
+        { value: 'discussion', label: 'Discussion' },
+        { value: 'resolution', label: 'Resolution' },
+      ],
+    },
+  ],
+  autotask: [
+    { name: 'zone_lookup_url', label: 'Zone lookup address', placeholder: 'https://webservices.autotask.net/atservicesrest' },
+    { name: 'username', label: 'API user name' },
+    { name: 'secret', label: 'Secret', kind: 'secret' },
+    { name: 'integration_code', label: 'Integration code (tracking identifier)', kind: 'secret' },
+    { name: 'note_type', label: 'Note type value', kind: 'number', description: 'The test lists the values your tenant has' },
+    { name: 'publish', label: 'Publish value', kind: 'number', description: 'e.g. internal only; the test lists them' },
+  ],
+  halopsa: [
+    { name: 'base_url', label: 'Halo address', placeholder: 'https://yourcompany.halopsa.com' },
+    { name: 'auth_url', label: 'Authorisation server', placeholder: 'Defaults to <Halo address>/auth' },
+    { name: 'tenant', label: 'Tenant', description: 'Halo-hosted instances only' },
+    { name: 'client_id', label: 'Client id' },
+    { name: 'client_secret', label: 'Client secret', kind: 'secret' },
+    { name: 'outcome', label: 'Action type', placeholder: 'Private Note' },
+    { name: 'hidden_from_user', label: 'Hide the note from the end user', kind: 'switch' },
+  ],
+};
+
+const PROVIDER_LABEL: Record<PsaProvider, string> = { connectwise: 'ConnectWise Manage', autotask: 'Autotask', halopsa: 'HaloPSA' };
+const DEFAULTS: Record<PsaProvider, Draft> = {
+  connectwise: { codebase: 'v4_6_release/', note_type: 'internal' },
+  autotask: { zone_lookup_url: 'https://webservices.autotask.net/atservicesrest', note_type: 1, publish: 1 },
+  halopsa: { outcome: 'Private Note', hidden_from_user: true },
+};
+
+function PsaForm() {
+  const settings = useIntegrations();
+  const save = useSaveIntegrations();
+  const test = useTestIntegration();
+  const [provider, setProvider] = useState<PsaProvider | null>(null);
+  const [draft, setDraft] = useState<Draft>({});
+  const [ticket, setTicket] = useState('');
+
+  useEffect(() => {
+    const psa = settings.data?.psa;
+    setProvider(psa?.provider ?? null);
+    setDraft(psa ? ({ ...psa } as Draft) : {});
+  }, [settings.data]);
+
+  const stored = settings.data?.psa;
+  const choose = (p: PsaProvider | null) => {
+    setProvider(p);
+    setDraft(p && stored?.provider === p ? ({ ...stored } as Draft) : p ? { ...DEFAULTS[p] } : {});
+  };
+
+  const submit = () => {
+    if (!provider) {
+      save.mutate({ psa: null }, { onSuccess: () => notifications.show({ color: 'teal', message: 'The PSA push is off' }) });
+      return;
+    }
+    const body: Draft = { provider };
+    for (const f of FIELDS[provider]) {
+      const v = draft[f.name];
+      if (v === undefined || v === '') continue;
+      body[f.name] = v;
+    }
+    save.mutate({ psa: body as unknown as PsaSettingsInput }, { onSuccess: () => notifications.show({ color: 'teal', message: 'PSA settings saved' }) });
+  };
+
+  const secretStored = (name: string) => stored?.provider === provider && (stored as Record<string, unknown> | null | undefined)?.[name] === SECRET_MASK;
+
+  return (
+    <Card withBorder radius="md" padding="lg">
+      <Title order={4} mb={4}>
+        PSA
+      </Title>
+      <Text size="sm" c="dimmed" mb="md">
+        Completed sessions are written to the ticket as a note. Secrets are stored encrypted and never shown again.
+      </Text>
+      <Stack gap="sm" maw={560}>
+        <Select
+          label="Provider"
+          placeholder="None: do not push to a PSA"
+          clearable
+          data={(Object.keys(PROVIDER_LABEL) as PsaProvider[]).map((p) => ({ value: p, label: PROVIDER_LABEL[p] }))}
+          value={provider}
+          onChange={(v) => choose(v as PsaProvider | null)}
+        />
+        {provider &&
+          FIELDS[provider].map((f) => {
+            const value = draft[f.name];
+            const set = (v: string | number | boolean | undefined) => setDraft((d) => ({ ...d, [f.name]: v }));
+            if (f.kind === 'secret') {
+              const kept = secretStored(f.name);
+              return (
+                <PasswordInput
+                  key={f.name}
+                  label={f.label}
+                  description={kept ? 'Stored. Leave as is to keep it, or type a new one.' : undefined}
+                  value={value === SECRET_MASK ? '' : String(value ?? '')}
+                  placeholder={kept ? '•••••••• (stored)' : undefined}
+                  onChange={(e) => set(e.currentTarget.value || (kept ? SECRET_MASK : undefined))}
+                  autoComplete="off"
+                />
+              );
+            }
+            if (f.kind === 'number') return <NumberInput key={f.name} label={f.label} description={f.description} min={0} value={Number(value ?? 0)} onChange={(v) => set(typeof v === 'number' ? v : undefined)} />;
+            if (f.kind === 'switch') return <Switch key={f.name} label={f.label} checked={value !== false} onChange={(e) => set(e.currentTarget.checked)} />;
+            if (f.kind === 'select') return <Select key={f.name} label={f.label} data={f.options ?? []} value={String(value ?? '')} onChange={(v) => set(v ?? undefined)} />;
+            return <TextInput key={f.name} label={f.label} description={f.description} placeholder={f.placeholder} value={String(value ?? '')} onChange={(e) => set(e.currentTarget.value)} />;
+          })}
+        {save.error && <Alert color="red">{save.error.message}</Alert>}
+        <Group>
+          <Button onClick={submit} loading={save.isPending}>
+            Save
+          </Button>
+        </Group>
+        {stored && (
+          <Card withBorder padding="sm" radius="md" bg="var(--mantine-color-default-hover)">
+            <Group align="flex-end" gap="sm">
+              <TextInput label="Check a ticket too (optional)" placeholder="Ticket number" value={ticket} onChange={(e) => setTicket(e.currentTarget.value)} w={200} />
+              <Button
+                variant="default"
+                leftSection={<IconPlugConnected size={16} />}
+                loading={test.isPending}
+                onClick={() => test.mutate({ channel: 'psa', ...(ticket.trim() && { ticket_id: ticket.trim() }) })}
+              >
+                Test connection
+              </Button>
+            </Group>
+            {test.data && (
+              <Alert mt="sm" color={test.data.ok ? 'teal' : 'red'} title={test.data.ok ? 'It works' : 'It does not work yet'}>
+                {test.data.message}
+              </Alert>
+            )}
+          </Card>
+        )}
+      </Stack>
+    </Card>
+  );
+}
+
+const DELIVERY_COLOR: Record<string, string> = { pending: 'gray', sending: 'blue', retrying: 'yellow', delivered: 'teal', failed: 'red' };
+
+function DeliveriesCard() {
+  const [status, setStatus] = useState('open');
+  const deliveries = useDeliveries(status);
+  const retry = useRetryDelivery();
+  const items = deliveries.data?.items ?? [];
+  return (
+    <Card withBorder radius="md" padding="lg">
+      <Group justify="space-between" mb="sm">
+        <div>
+          <Title order={4}>Deliveries</Title>
+          <Text size="sm" c="dimmed">
+            Notes and messages waiting to go out or given up on; failed ones can be retried once the problem is fixed.
+          </Text>
+        </div>
+        <SegmentedControl
+          aria-label="Which deliveries"
+          value={status}
+          onChange={setStatus}
+          data={[
+            { value: 'open', label: 'Pending & failed' },
+            { value: 'failed', label: 'Failed' },
+            { value: 'delivered', label: 'Delivered' },
+          ]}
+        />
+      </Group>
+      {items.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          {status === 'delivered' ? 'Nothing delivered yet.' : 'Nothing waiting: everything went out.'}
+        </Text>
+      ) : (
+        <Table.ScrollContainer minWidth={720}>
+          <Table verticalSpacing="xs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>To</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Attempts</Table.Th>
+                <Table.Th>Last error</Table.Th>
+                <Table.Th>When</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((d) => (
+                <Table.Tr key={d.id}>
+                  <Table.Td>{d.target}</Table.Td>
+                  <Table.Td>
+                    <Badge color={DELIVERY_COLOR[d.status]} variant="light">
+                      {d.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{d.attempts}</Table.Td>
+                  <Table.Td>
+                    <Text size="xs" maw={380}>
+                      {d.last_error ?? '—'}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="xs" c="dimmed">
+                      {new Date(d.updated_at).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    {(d.status === 'failed' || d.status === 'retrying' || d.status === 'pending') && (
+                      <Button size="xs" variant="light" leftSection={<IconRefresh size={14} />} loading={retry.isPending && retry.variables === d.id} onClick={() => retry.mutate(d.id)}>
+                        Retry now
+                      </Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Card>
+  );
+}
+
+/** Admin: the team's PSA connection, a test button, and what is waiting to be delivered. */
+export function IntegrationsPage() {
+  return (
+    <>
+      <PageHeader title="Integrations" description="Where FlowPilot sends session documentation, and how those deliveries stand." />
+      <Stack gap="lg">
+        <PsaForm />
+        <DeliveriesCard />
+      </Stack>
+    </>
+  );
+}

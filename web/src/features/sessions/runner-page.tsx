@@ -1,0 +1,523 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link, useBlocker, useParams } from 'react-router';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Grid,
+  Group,
+  Kbd,
+  Menu,
+  Modal,
+  Skeleton,
+  Stack,
+  Text,
+  Textarea,
+  TextInput,
+  Timeline,
+  Title,
+} from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import {
+  IconArrowBackUp,
+  IconCheck,
+  IconChevronDown,
+  IconCornerDownRight,
+  IconDownload,
+  IconLink,
+  IconMessage,
+  IconPlayerPause,
+  IconPlayerPlay,
+  IconPlus,
+  IconX,
+} from '@tabler/icons-react';
+import type { PsaResult, SessionResponse, SessionStep, TreeNode } from '@flowpilot/contracts';
+import { Markdown } from '../../components/markdown.tsx';
+import { NotFoundPage } from '../../components/not-found-page.tsx';
+import { ApiError } from '../../lib/api.ts';
+import { useAuth } from '../../lib/auth.tsx';
+import { KIND_COLOR, KIND_LABEL } from '../trees/tree-graph.tsx';
+import { useTree } from '../trees/trees-api.ts';
+import {
+  EXPORT_FORMATS,
+  exportSession,
+  formatDuration,
+  STATUS_COLOR,
+  STATUS_LABEL,
+  useAbandon,
+  useBack,
+  useCompleteSession,
+  useDocumentation,
+  useOffTree,
+  usePause,
+  useSession,
+  useStep,
+} from './sessions-api.ts';
+
+/** Seconds worked, ticking while the session runs. */
+function useLiveSeconds(session: SessionResponse | undefined, fetchedAt: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  const running = session?.status === 'active' && !session.paused;
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
+  if (!session) return 0;
+  return session.total_seconds + (running ? Math.max(0, Math.floor((now - fetchedAt) / 1000)) : 0);
+}
+
+const STEP_LABEL: Record<SessionStep['kind'], string> = {
+  answer: 'Answered',
+  note: 'Note',
+  back: 'Went back',
+  enter_link: 'Opened linked tree',
+  return_link: 'Returned from linked tree',
+  off_tree: 'Off the tree',
+  pause: 'Paused',
+  resume: 'Resumed',
+  context: 'Ticket details',
+  complete: 'Completed',
+  abandon: 'Abandoned',
+};
+
+function StepItem({ step }: { step: SessionStep }) {
+  const time = new Date(step.created_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return (
+    <Timeline.Item
+      bullet={step.kind === 'note' ? <IconMessage size={12} /> : step.kind === 'back' ? <IconArrowBackUp size={12} /> : step.kind === 'off_tree' ? <IconPlus size={12} /> : undefined}
+      title={
+        <Text size="sm" fw={600}>
+          {step.kind === 'off_tree' ? step.action : (step.node_title ?? STEP_LABEL[step.kind])}
+        </Text>
+      }
+    >
+      <Text size="xs" c="dimmed">
+        {STEP_LABEL[step.kind]}
+        {step.answer ? ` · ${step.answer}` : ''}
+        {step.outcome ? ` · ${step.outcome}` : ''}
+        {step.duration_seconds && step.kind !== 'resume' ? ` · ${formatDuration(step.duration_seconds)}` : ''} · {time}
+        {step.user_name ? ` · ${step.user_name}` : ''}
+      </Text>
+      {step.note && step.kind !== 'complete' && (
+        <Text size="sm" mt={2} style={{ whiteSpace: 'pre-wrap' }}>
+          {step.note}
+        </Text>
+      )}
+    </Timeline.Item>
+  );
+}
+
+function PsaBanner({ result }: { result: PsaResult }) {
+  if (result.status === 'no_psa') return null;
+  const color = result.status === 'pushed' ? 'teal' : result.status === 'queued' ? 'blue' : 'red';
+  const title = result.status === 'pushed' ? 'Documentation added to the ticket' : result.status === 'queued' ? 'Documentation on its way to the ticket' : 'The documentation could not be added to the ticket';
+  return (
+    <Alert color={color} title={title} mb="md">
+      {result.message}
+    </Alert>
+  );
+}
+
+function ExportMenu({ id }: { id: string }) {
+  return (
+    <Menu position="bottom-end">
+      <Menu.Target>
+        <Button variant="default" leftSection={<IconDownload size={16} />} rightSection={<IconChevronDown size={14} />}>
+          Export
+        </Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        {EXPORT_FORMATS.map((f) => (
+          <Menu.Item
+            key={f.format}
+            onClick={() => exportSession(id, f.format).catch((err: Error) => notifications.show({ color: 'red', title: 'Export failed', message: err.message }))}
+          >
+            {f.label}
+          </Menu.Item>
+        ))}
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
+function Documentation({ id, psa }: { id: string; psa: PsaResult | null }) {
+  const doc = useDocumentation(id, true);
+  return (
+    <Card withBorder radius="md" padding="lg">
+      {psa && <PsaBanner result={psa} />}
+      <Group justify="space-between" mb="xs">
+        <Title order={3}>Documentation</Title>
+        {doc.data && (
+          <Badge variant="light" color={doc.data.generated_by === 'ai' ? 'grape' : 'gray'}>
+            {doc.data.generated_by === 'ai' ? 'AI summary' : 'Template summary'}
+          </Badge>
+        )}
+      </Group>
+      {doc.isLoading ? <Skeleton h={200} /> : doc.data ? <Markdown>{doc.data.markdown}</Markdown> : <Text c="dimmed">No documentation.</Text>}
+    </Card>
+  );
+}
+
+/** The session runner: one node at a time, answers by click or keys 1–9, B to go back. */
+export function RunnerPage() {
+  const { id = '' } = useParams();
+  const { user } = useAuth();
+  const session = useSession(id);
+  const s = session.data;
+  const tree = useTree(s?.current_tree_id, s?.current_tree_version);
+  const step = useStep(id);
+  const back = useBack(id);
+  const pause = usePause(id);
+  const offTree = useOffTree(id);
+  const abandon = useAbandon(id);
+  const complete = useCompleteSession(id);
+  const [note, setNote] = useState('');
+  const [psa, setPsa] = useState<PsaResult | null>(null);
+  const [completing, completeModal] = useDisclosure();
+  const [addingOffTree, offTreeModal] = useDisclosure();
+  const [resolution, setResolution] = useState('');
+  const [offTreeAction, setOffTreeAction] = useState('');
+  const [offTreeOutcome, setOffTreeOutcome] = useState('');
+  const noteRef = useRef<HTMLTextAreaElement>(null);
+  const seconds = useLiveSeconds(s, session.dataUpdatedAt);
+
+  const dirty = note.trim().length > 0;
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+
+  const node: TreeNode | undefined = tree.data?.nodes.find((n) => n.id === s?.current_node_id);
+  const canAct = Boolean(s && user && (s.user_id === user.id || s.assigned_to_id === user.id));
+  const running = Boolean(s && s.status === 'active' && !s.paused && canAct);
+  const busy = step.isPending || back.isPending;
+
+  const onError = (err: Error) => notifications.show({ color: err instanceof ApiError && err.status === 409 ? 'orange' : 'red', title: 'Not saved', message: err.message });
+
+  const answer = (choice: string) => {
+    if (!s?.current_node_id || busy) return;
+    step.mutate({ node_id: s.current_node_id, answer: choice, ...(note.trim() && { note: note.trim() }) }, { onSuccess: () => setNote(''), onError });
+  };
+  const saveNote = () => {
+    if (!s?.current_node_id || !note.trim() || busy) return;
+    step.mutate({ node_id: s.current_node_id, note: note.trim() }, { onSuccess: () => setNote(''), onError });
+  };
+  const goBack = () => {
+    if (!s?.current_node_id || !s.can_go_back || busy) return;
+    back.mutate(s.current_node_id, { onError });
+  };
+
+  const openComplete = () => {
+    setResolution(node?.kind === 'solution' ? node.title : '');
+    completeModal.open();
+  };
+  const answerRef = useRef(answer);
+  const backRef = useRef(goBack);
+  const openCompleteRef = useRef(openComplete);
+  answerRef.current = answer;
+  backRef.current = goBack;
+  openCompleteRef.current = openComplete;
+  const choices = s?.choices ?? [];
+  useEffect(() => {
+    if (!running) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const target = e.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select, [contenteditable="true"], [role="dialog"]')) return;
+      if (/^[1-9]$/.test(e.key)) {
+        const choice = choices[Number(e.key) - 1];
+        if (choice) {
+          e.preventDefault();
+          answerRef.current(choice);
+        }
+      } else if (e.key === 'b' || e.key === 'B') {
+        e.preventDefault();
+        backRef.current();
+      } else if (e.key === 'n' || e.key === 'N') {
+        e.preventDefault();
+        noteRef.current?.focus();
+      } else if (e.key === 'c' || e.key === 'C') {
+        e.preventDefault();
+        openCompleteRef.current();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [running, choices]);
+
+  if (session.error instanceof ApiError && session.error.status === 404) return <NotFoundPage />;
+  if (!s) return <Skeleton h={400} />;
+
+  const submitComplete = () =>
+    complete.mutate(
+      { resolution: resolution.trim() },
+      {
+        onSuccess: (closed) => {
+          setPsa(closed.psa_result);
+          setNote('');
+          completeModal.close();
+        },
+      },
+    );
+  const submitOffTree = () =>
+    offTree.mutate(
+      { action: offTreeAction.trim(), outcome: offTreeOutcome.trim() },
+      {
+        onSuccess: () => {
+          setOffTreeAction('');
+          setOffTreeOutcome('');
+          offTreeModal.close();
+        },
+        onError,
+      },
+    );
+
+  const ended = s.status !== 'active';
+  const frame = s.link_stack.at(-1);
+
+  return (
+    <>
+      <Group justify="space-between" align="flex-start" mb="md" wrap="wrap">
+        <Stack gap={4}>
+          <Anchor component={Link} to="/sessions" size="sm">
+            ← Sessions
+          </Anchor>
+          <Title order={2}>{s.tree_title}</Title>
+          <Group gap="xs">
+            <Badge color={STATUS_COLOR[s.status]}>{STATUS_LABEL[s.status]}</Badge>
+            {s.paused && <Badge color="yellow">Paused</Badge>}
+            {s.ticket_id && <Badge variant="outline">Ticket {s.ticket_id}</Badge>}
+            {s.client_name && <Badge variant="light" color="gray">{s.client_name}</Badge>}
+            {s.device && <Badge variant="light" color="gray">{s.device}</Badge>}
+            <Text size="sm" c="dimmed" aria-label="Time worked">
+              {formatDuration(seconds)}
+            </Text>
+          </Group>
+          {s.problem_summary && (
+            <Text size="sm" c="dimmed" maw={720}>
+              {s.problem_summary}
+            </Text>
+          )}
+        </Stack>
+        <Group gap="xs">
+          {!ended && canAct && (
+            <>
+              <Button
+                variant="default"
+                leftSection={s.paused ? <IconPlayerPlay size={16} /> : <IconPlayerPause size={16} />}
+                loading={pause.isPending}
+                onClick={() => pause.mutate(!s.paused, { onError })}
+              >
+                {s.paused ? 'Resume' : 'Pause'}
+              </Button>
+              <Button variant="default" leftSection={<IconPlus size={16} />} onClick={offTreeModal.open} disabled={s.paused}>
+                Off-tree step
+              </Button>
+              <Button color="teal" leftSection={<IconCheck size={16} />} onClick={openComplete}>
+                Complete
+              </Button>
+            </>
+          )}
+          <ExportMenu id={s.id} />
+          {!ended && canAct && (
+            <Menu position="bottom-end">
+              <Menu.Target>
+                <Button variant="subtle" color="gray" aria-label="More actions" px="xs">
+                  <IconChevronDown size={16} />
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Item color="red" leftSection={<IconX size={14} />} onClick={() => abandon.mutate('', { onError })}>
+                  Abandon session
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          )}
+        </Group>
+      </Group>
+
+      <Grid gap="lg">
+        <Grid.Col span={{ base: 12, md: 8 }}>
+          {ended ? (
+            <Documentation id={s.id} psa={psa} />
+          ) : (
+            <Card withBorder radius="md" padding="lg" style={node ? { borderLeft: `5px solid ${KIND_COLOR[node.kind]}` } : undefined}>
+              {frame && (
+                <Alert variant="light" color="grape" icon={<IconLink size={16} />} mb="sm" py={6}>
+                  In a linked tree{frame.return_node_id ? '; its end brings you back to where you were' : ''}.
+                </Alert>
+              )}
+              {s.paused && (
+                <Alert color="yellow" mb="sm">
+                  Paused: the clock is stopped. Resume to carry on.
+                </Alert>
+              )}
+              {!canAct && (
+                <Alert color="gray" mb="sm">
+                  You can read this session; only {s.assigned_to_name ?? s.user_name ?? 'its technician'} can work on it.
+                </Alert>
+              )}
+              {!node ? (
+                <Skeleton h={160} />
+              ) : (
+                <Stack gap="sm">
+                  <Badge variant="light" style={{ color: KIND_COLOR[node.kind] }}>
+                    {KIND_LABEL[node.kind]}
+                  </Badge>
+                  <Title order={3} data-testid="current-node-title">
+                    {node.title}
+                  </Title>
+                  {node.body && <Markdown>{node.body}</Markdown>}
+                  {node.kind === 'escalate' && (
+                    <Alert color="orange" title="This is where a senior engineer takes over">
+                      Note what you tried, then hand the session on, or complete it if you solved it after all.
+                    </Alert>
+                  )}
+                  {node.kind === 'solution' && choices.length === 0 && (
+                    <Alert color="teal" title="A solution">
+                      If this fixed it, complete the session: the documentation writes itself.
+                    </Alert>
+                  )}
+                  <Stack gap="xs" mt="xs">
+                    {choices.map((choice, i) => (
+                      <Button
+                        key={choice}
+                        size="lg"
+                        variant={node.kind === 'question' ? 'light' : 'filled'}
+                        justify="flex-start"
+                        leftSection={i < 9 ? <Kbd>{i + 1}</Kbd> : <IconCornerDownRight size={16} />}
+                        onClick={() => answer(choice)}
+                        disabled={!running || busy}
+                        fullWidth
+                      >
+                        {node.kind === 'link' ? `Open the linked tree` : choice}
+                      </Button>
+                    ))}
+                  </Stack>
+                  <Group justify="space-between" mt="xs">
+                    <Button variant="subtle" leftSection={<IconArrowBackUp size={16} />} onClick={goBack} disabled={!running || !s.can_go_back || busy}>
+                      Back <Kbd ml={6}>B</Kbd>
+                    </Button>
+                    {node.kind === 'solution' && choices.length === 0 && running && (
+                      <Button color="teal" leftSection={<IconCheck size={16} />} onClick={openComplete}>
+                        Complete session
+                      </Button>
+                    )}
+                  </Group>
+                  <Textarea
+                    ref={noteRef}
+                    label="Note"
+                    description="Saved with your next answer, or on its own with Ctrl+Enter. Press N to jump here, C to complete."
+                    autosize
+                    minRows={2}
+                    value={note}
+                    onChange={(e) => setNote(e.currentTarget.value)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                        e.preventDefault();
+                        saveNote();
+                      } else if (e.key === 'Escape') {
+                        e.currentTarget.blur();
+                      }
+                    }}
+                    disabled={!running}
+                    maxLength={5000}
+                  />
+                  <Group justify="flex-end">
+                    <Button variant="default" size="xs" onClick={saveNote} disabled={!running || !note.trim() || busy}>
+                      Save note
+                    </Button>
+                  </Group>
+                </Stack>
+              )}
+            </Card>
+          )}
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 4 }}>
+          <Card withBorder radius="md" padding="lg">
+            <Title order={4} mb="sm">
+              Steps
+            </Title>
+            {s.steps.length === 0 ? (
+              <Text size="sm" c="dimmed">
+                Nothing yet: answer the first question.
+              </Text>
+            ) : (
+              <Timeline active={s.steps.length} bulletSize={18} lineWidth={2} aria-label="Steps taken">
+                {s.steps.map((x) => (
+                  <StepItem key={x.id} step={x} />
+                ))}
+              </Timeline>
+            )}
+          </Card>
+        </Grid.Col>
+      </Grid>
+
+      <Modal opened={completing} onClose={completeModal.close} title="Complete the session" size="lg">
+        <Stack>
+          <Textarea
+            label="Resolution"
+            description="What fixed it: this goes into the documentation and onto the ticket"
+            autosize
+            minRows={3}
+            data-autofocus
+            value={resolution}
+            onChange={(e) => setResolution(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && resolution.trim()) {
+                e.preventDefault();
+                submitComplete();
+              }
+            }}
+            maxLength={10000}
+          />
+          {complete.error && <Alert color="red">{complete.error.message}</Alert>}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={completeModal.close}>
+              Cancel
+            </Button>
+            <Button color="teal" onClick={submitComplete} loading={complete.isPending} disabled={!resolution.trim()}>
+              Complete and document
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+
+      <Modal opened={addingOffTree} onClose={offTreeModal.close} title="Add an off-tree step">
+        <Stack>
+          <TextInput label="What you did" data-autofocus value={offTreeAction} onChange={(e) => setOffTreeAction(e.currentTarget.value)} maxLength={2000} />
+          <TextInput label="What happened" value={offTreeOutcome} onChange={(e) => setOffTreeOutcome(e.currentTarget.value)} maxLength={2000} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={offTreeModal.close}>
+              Cancel
+            </Button>
+            <Button onClick={submitOffTree} loading={offTree.isPending} disabled={!offTreeAction.trim() || !offTreeOutcome.trim()}>
+              Add step
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+
+      <Modal opened={blocker.state === 'blocked'} onClose={() => blocker.reset?.()} title="Leave without saving the note?">
+        <Text size="sm" mb="md">
+          Your note on this step is not saved yet.
+        </Text>
+        <Group justify="flex-end">
+          <Button variant="default" onClick={() => blocker.reset?.()}>
+            Stay
+          </Button>
+          <Button color="red" onClick={() => blocker.proceed?.()}>
+            Leave
+          </Button>
+        </Group>
+      </Modal>
+    </>
+  );
+}
