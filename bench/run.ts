@@ -8,9 +8,17 @@
  * (bench/tree-library.ts, imported in batches of 100) and one tree of 200
  * nodes.
  *
+ * The session scenarios start sessions on a demo tree as the demo
+ * technician; the step scenario first starts a pool of sessions to add notes to.
+ *
+ * Then, with the app and the baseline stopped, the job-queue scenarios
+ * (bench/jobs.ts), each in a process of its own on core 0 with a fresh
+ * database, on PGlite and on PostgreSQL.
+ *
  * Settings: BENCH_DATABASE_URL (a PostgreSQL server where a scratch database
  * may be created; default the local test server), BENCH_DURATION (seconds
- * per scenario, default 10), BENCH_CONNECTIONS (default 50).
+ * per scenario, default 10), BENCH_CONNECTIONS (default 50); for the job
+ * scenarios see bench/jobs.ts.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +27,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import type { ImportReport, SearchResults, TreeBody, TreeResponse } from '@flowpilot/contracts';
+import type { ImportReport, SearchResults, SessionResponse, TreeBody, TreeResponse } from '@flowpilot/contracts';
+import { MAPPED_DRIVE_MISSING_TREE_ID } from '../server/src/db/demo-trees/ids.ts';
+import type { JobPickupResult, QueueThroughputResult } from './jobs.ts';
 import { checkQueries, EXACT_QUERIES, generateLibrary, generateTree, libraryWords, TYPO_QUERIES } from './tree-library.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +43,9 @@ const LIBRARY_NODES = 50;
 const BIG_TREE_NODES = 200;
 const IMPORT_BATCH = 100;
 const PROBE_ROUNDS = 10;
+/** Sessions the step scenario spreads its notes over: enough that each gets a realistic dozen or so steps. */
+const STEP_SESSIONS = 1000;
+const SESSION_TREE_ID = MAPPED_DRIVE_MISSING_TREE_ID;
 const tsx = import.meta.resolve('tsx');
 
 const twoCores = cpus().length >= 2 && spawnSync('taskset', ['--version']).status === 0;
@@ -94,6 +107,7 @@ async function load(
 
 const round = (n: number) => Math.round(n * 100) / 100;
 const writeResult = (r: Result) => writeFileSync(path.join(resultsDir, `${r.name}.json`), JSON.stringify(r, null, 2) + '\n');
+const writeJobResult = (r: JobPickupResult | QueueThroughputResult) => writeFileSync(path.join(resultsDir, `${r.name}.json`), JSON.stringify(r, null, 2) + '\n');
 
 /**
  * Open-loop load at a fixed rate, one request every 1/rate s whatever the
@@ -233,6 +247,40 @@ async function createTrees(appUrl: string): Promise<TreeData> {
 function rotating(paths: readonly string[]): autocannon.Request[] {
   let next = 0;
   return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) }];
+}
+
+/** Cycles every connection through `paths`, one POST of `body` each, shared round-robin. */
+function rotatingPost(paths: readonly string[], body: unknown): autocannon.Request[] {
+  let next = 0;
+  return [{ method: 'POST', body: JSON.stringify(body), setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) }];
+}
+
+/** Starts `count` sessions on `treeId` through the API, a few at a time. */
+async function startSessions(appUrl: string, token: string, treeId: string, count: number): Promise<SessionResponse[]> {
+  const sessions: SessionResponse[] = [];
+  const body = JSON.stringify({ tree_id: treeId, client_name: 'Bench client' });
+  const worker = async () => {
+    while (sessions.length < count) {
+      sessions.push(await call<SessionResponse>(`${appUrl}/api/v1/sessions`, { method: 'POST', token, body }, 201, 'start a session'));
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, worker));
+  return sessions.slice(0, count);
+}
+
+/** Runs one job-queue scenario in its own process on the server's core; its result is the last line it prints. */
+function runJobs<T>(scenario: 'pickup' | 'throughput', kind: 'pglite' | 'postgres'): Promise<T> {
+  const [cmd, args] = pinned(['node', '--import', tsx, 'bench/jobs.ts', scenario, kind]);
+  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, BENCH_DATABASE_URL: adminUrl, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').at(-1);
+      if (code !== 0 || !last) return reject(new Error(`bench/jobs.ts ${scenario} ${kind} exited with ${code}:\n${out}`));
+      resolve(JSON.parse(last) as T);
+    });
+  });
 }
 
 const searchPath = (q: string) => `/api/v1/trees/search?q=${encodeURIComponent(q)}`;
@@ -406,9 +454,54 @@ async function main(): Promise<void> {
       }),
     );
     probes = await probeQueries(appUrl, access_token);
+
+    // Last of the HTTP scenarios: the sessions and steps they write would otherwise be in the tables the others read.
+    const dbRateNow = results.find((r) => r.name === 'baseline-db')!.requests_per_s;
+    const json = { ...auth, 'content-type': 'application/json' };
+    results.push(
+      await load('session-start', 'POST /api/v1/sessions as the technician on a published demo tree (inserts the session, answers it with its current node)', {
+        url: `${appUrl}/api/v1/sessions`,
+        method: 'POST',
+        connections,
+        headers: json,
+        body: JSON.stringify({ tree_id: SESSION_TREE_ID, client_name: 'Bench client' }),
+      }),
+    );
+    const pool = await startSessions(appUrl, access_token, SESSION_TREE_ID, STEP_SESSIONS);
+    const rootNode = pool[0]!.current_node_id!;
+    const stepDescription =
+      `POST /api/v1/sessions/{id}/steps as the technician: a note-only step {node_id: <current>, note} (recorded, does not move, so always valid) ` +
+      `round-robin over ${STEP_SESSIONS} sessions started beforehand; the answer carries every step of the session`;
+    const step = await load('session-step', stepDescription, {
+      url: appUrl,
+      connections,
+      headers: json,
+      requests: rotatingPost(pool.map((p) => `/api/v1/sessions/${p.id}/steps`), { node_id: rootNode, note: 'x' }),
+    });
+    const stepsOf = async (s: SessionResponse) =>
+      (await call<SessionResponse>(`${appUrl}/api/v1/sessions/${s.id}`, { token: access_token }, 200, 'read a stepped session')).steps.length;
+    // Round-robin: the first session has the most steps, the last the fewest.
+    step.description = `${stepDescription}: ${await stepsOf(pool.at(-1)!)}–${await stepsOf(pool[0]!)} steps each by the end`;
+    step.goal = { text: '≥ 35% of baseline-db req/s, p99 ≤ 50 ms', met: step.requests_per_s >= 0.35 * dbRateNow && step.p99_ms <= 50 };
+    writeResult(step);
+    results.push(step);
   } finally {
     await stop(app);
     await stop(baseline);
+  }
+
+  // The queue scenarios run with nothing else on the machine's cores but PostgreSQL.
+  const pickups: JobPickupResult[] = [];
+  const drains: QueueThroughputResult[] = [];
+  for (const kind of ['pglite', 'postgres'] as const) {
+    const p = await runJobs<JobPickupResult>('pickup', kind);
+    writeJobResult(p);
+    console.log(`${p.name}: p50 ${p.p50_ms} ms, p95 ${p.p95_ms} ms, p99 ${p.p99_ms} ms, max ${p.max_ms} ms over ${p.jobs} jobs`);
+    pickups.push(p);
+    const d = await runJobs<QueueThroughputResult>('throughput', kind);
+    writeJobResult(d);
+    console.log(`${d.name}: ${d.jobs_per_s} jobs/s (${d.jobs} jobs in ${d.drain_s} s; enqueued at ${d.enqueue_jobs_per_s} jobs/s)`);
+    drains.push(d);
   }
 
   const json = results.find((r) => r.name === 'baseline-json')!;
@@ -438,6 +531,22 @@ async function main(): Promise<void> {
           `- **${r.name}**: ${r.goal!.text}: ${r.goal!.met ? 'met' : '**not met**'} ` +
           `(${r.requests_per_s} req/s = ${pct(r.requests_per_s, db.requests_per_s)} of baseline-db, p99 ${r.p99_ms} ms)`,
       ),
+    ...pickups.map((p) => `- **${p.name}**: ${p.goal.text}: ${p.goal.met ? 'met' : '**not met**'} (p95 ${p.p95_ms} ms)`),
+    ...drains.map((d) => `- **${d.name}**: ${d.goal.text}: ${d.goal.met ? 'met' : '**not met**'} (${d.jobs_per_s} jobs/s)`),
+    '',
+    '## Job queue',
+    '',
+    'FlowPilot\'s `JobQueue` (pg-boss) used directly, each scenario in a process of its own on core 0 with a fresh database, after the HTTP scenarios, with the app stopped.',
+    '',
+    '| scenario | database | jobs | p50 ms | p95 ms | p99 ms | max ms |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...pickups.map((p) => `| ${p.name} | ${p.database} | ${p.jobs} | ${p.p50_ms} | ${p.p95_ms} | ${p.p99_ms} | ${p.max_ms} |`),
+    '',
+    '| scenario | database | jobs | drained in s | jobs/s | enqueued jobs/s |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    ...drains.map((d) => `| ${d.name} | ${d.database} | ${d.jobs} | ${d.drain_s} | ${d.jobs_per_s} | ${d.enqueue_jobs_per_s} |`),
+    '',
+    ...[...pickups, ...drains].map((r) => `- **${r.name}**: ${r.description}`),
     '',
     '## Search queries one at a time',
     '',

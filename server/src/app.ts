@@ -25,6 +25,8 @@ import { deliveriesRoutes } from './modules/deliveries/deliveries.routes.ts';
 import { createDeliveriesService, type RetryPolicy } from './modules/deliveries/deliveries.service.ts';
 import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
 import { createIntegrationsService } from './modules/integrations/integrations.service.ts';
+import { createAiProvider } from './integrations/ai/index.ts';
+import { createSessionsJobs } from './modules/sessions/sessions.jobs.ts';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 import { createSessionsService } from './modules/sessions/sessions.service.ts';
 
@@ -120,7 +122,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.jobs?.psaWaitMs !== undefined && { psaWaitMs: options.jobs.psaWaitMs }),
   });
   await jobs.work('delivery.psa', (data) => deliveries.runPsaDelivery(data), { concurrency: 3 });
-  const sessions = createSessionsService({ db, trees, psa: deliveries.psaHook, ...(options.now && { now: options.now }) });
+  const ai = createAiProvider(config.ai);
+  if (ai) app.log.info({ provider: ai.label, model: ai.model }, 'AI summaries are on');
+  const sessionJobs = createSessionsJobs({ db, jobs, ai, log: app.log });
+  // Registered even without AI, so jobs queued while it was configured are drained rather than left waiting.
+  await jobs.work('documentation.summarize', (data, job) => sessionJobs.summarizeDocumentation(data, job), { concurrency: 2 });
+  const sessions = createSessionsService({ db, trees, psa: deliveries.psaHook, summaries: sessionJobs.summaryHook, ...(options.now && { now: options.now }) });
 
   await app.register(healthRoutes, { database });
   await app.register(

@@ -55,7 +55,9 @@ const EnvSchema = z.object({
   PUBLIC_URL: urlWithProtocol(['http:', 'https:']),
   SMTP_URL: urlWithProtocol(['smtp:', 'smtps:']),
   EMAIL_FROM: z.string().trim().min(3).default('FlowPilot <flowpilot@localhost>'),
+  AI_PROVIDER: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() || undefined : v), z.enum(['anthropic', 'openai']).default('anthropic')),
   ANTHROPIC_API_KEY: optionalString,
+  AI_API_KEY: optionalString,
   AI_BASE_URL: urlWithProtocol(['http:', 'https:']),
   AI_MODEL: optionalString,
   ALLOW_PRIVATE_NETWORK_TARGETS: bool(false),
@@ -91,7 +93,11 @@ export interface Config {
   publicUrl: string;
   smtpUrl: string | undefined;
   emailFrom: string;
-  ai: { apiKey: string | undefined; baseUrl: string | undefined; model: string | undefined };
+  /**
+   * The AI that rewrites session summaries. Off (templates only) without a key
+   * for Anthropic; an OpenAI-compatible endpoint needs its address and model.
+   */
+  ai: { provider: 'anthropic' | 'openai'; apiKey: string | undefined; baseUrl: string | undefined; model: string | undefined };
   allowPrivateNetworkTargets: boolean;
   /** Fastify's trustProxy: false, how many proxies sit in front, or which addresses are proxies. */
   trustProxy: boolean | number | string;
@@ -130,6 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     jwtSecret = loadOrCreateSecret(dataDir, 'jwt-secret');
   }
   const webDist = e.WEB_DIST ? path.resolve(cwd, e.WEB_DIST) : DEFAULT_WEB_DIST;
+  if (e.AI_PROVIDER === 'openai' && (!e.AI_BASE_URL || !e.AI_MODEL)) {
+    throw new ConfigError('Invalid settings:\n  AI_PROVIDER: openai needs AI_BASE_URL (the address ending in /v1) and AI_MODEL');
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -142,7 +151,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM,
-    ai: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.AI_BASE_URL, model: e.AI_MODEL },
+    ai: {
+      provider: e.AI_PROVIDER,
+      // An Anthropic key never goes to another vendor's endpoint.
+      apiKey: e.AI_PROVIDER === 'anthropic' ? (e.ANTHROPIC_API_KEY ?? e.AI_API_KEY) : e.AI_API_KEY,
+      baseUrl: e.AI_BASE_URL,
+      model: e.AI_MODEL,
+    },
     allowPrivateNetworkTargets: e.ALLOW_PRIVATE_NETWORK_TARGETS,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

@@ -47,7 +47,7 @@ export async function createTestDatabase(kind: DbKind): Promise<Database> {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
-  return Object.freeze({
+  return Object.freeze<Config>({
     port: 0,
     host: '127.0.0.1',
     dataDir: '/nonexistent',
@@ -59,7 +59,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     publicUrl: 'http://localhost:8000',
     smtpUrl: undefined,
     emailFrom: 'FlowPilot <flowpilot@localhost>',
-    ai: { apiKey: undefined, baseUrl: undefined, model: undefined },
+    ai: { provider: 'anthropic', apiKey: undefined, baseUrl: undefined, model: undefined },
     allowPrivateNetworkTargets: false,
     trustProxy: false,
     logLevel: 'silent',

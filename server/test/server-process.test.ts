@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Delivery, SessionCloseResponse, SessionResponse } from '@flowpilot/contracts';
+import { MAPPED_DRIVE_MISSING_TREE_ID } from '../src/db/demo-trees/ids.ts';
+import { DEMO_LOGINS } from '../src/db/seed.ts';
+import { startConnectWiseFake } from './fakes/connectwise.ts';
 import { databaseUrlFor, withDatabase } from './pg-admin.ts';
 
 const serverEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/server.ts');
@@ -133,4 +137,115 @@ describe('the server process', () => {
       await withDatabase(url, (c) => c.query(`drop database if exists "${name}" with (force)`));
     }
   });
+});
+
+/** Polls `check` until it gives a truthy value, or fails after `ms`. */
+async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, ms: number): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A JSON call to the API that must answer `expected`. */
+async function api<T>(port: number, method: string, url: string, token: string | null, body: unknown, expected: number): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1${url}`, {
+    method,
+    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (res.status !== expected) throw new Error(`${method} ${url}: HTTP ${res.status} (expected ${expected}): ${text}`);
+  return JSON.parse(text) as T;
+}
+
+const tokenOf = async (port: number, role: 'admin' | 'technician') => {
+  const demo = DEMO_LOGINS.find((l) => l.role === role)!;
+  return (await api<{ access_token: string }>(port, 'POST', '/auth/login/json', null, { email: demo.email, password: demo.password }, 200)).access_token;
+};
+
+const RESTART_KINDS: ('pglite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+describe.each(RESTART_KINDS)('a server killed with a PSA delivery pending, on %s', (kind) => {
+  const TICKET = 4711;
+  const CW = { companyId: 'acme', publicKey: 'pubkey1', privateKey: 'cw-private-key-1', clientId: 'c1d2e3f4-0000-4000-8000-000000000001' };
+
+  it('delivers it after a restart, exactly once', async () => {
+    const fake = await startConnectWiseFake({ ...CW, tickets: [TICKET] });
+    let env: Record<string, string> = { ALLOW_PRIVATE_NETWORK_TARGETS: 'true' };
+    let dropDatabase = async () => {};
+    if (kind === 'pglite') {
+      env.DATA_DIR = mkdtempSync(path.join(tmpdir(), 'flowpilot-restart-'));
+    } else {
+      const url = process.env.TEST_DATABASE_URL!;
+      const name = `fp_restart_${Date.now().toString(36)}`;
+      await withDatabase(url, (c) => c.query(`create database "${name}"`));
+      dropDatabase = async () => void (await withDatabase(url, (c) => c.query(`drop database if exists "${name}" with (force)`)));
+      env = { ...env, DATABASE_URL: databaseUrlFor(url, name), JWT_SECRET: 'r'.repeat(40) };
+    }
+    const procs: Proc[] = [];
+    const noteWrites = () => fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/service/tickets/${TICKET}/notes`));
+    try {
+      const port = await freePort();
+      const first = start({ ...env, PORT: String(port) });
+      procs.push(first);
+      await waitReady(port, first);
+      const [admin, tech] = [await tokenOf(port, 'admin'), await tokenOf(port, 'technician')];
+      const psa = { provider: 'connectwise', site_url: fake.url, company_id: CW.companyId, public_key: CW.publicKey, private_key: CW.privateKey, client_id: CW.clientId };
+      await api(port, 'PUT', '/team/integrations', admin, { psa }, 200);
+
+      let session = await api<SessionResponse>(port, 'POST', '/sessions', tech, { tree_id: MAPPED_DRIVE_MISSING_TREE_ID, ticket_id: String(TICKET), client_name: 'Acme' }, 201);
+      for (let i = 0; i < 3 && session.choices.length > 0; i++) {
+        session = await api<SessionResponse>(port, 'POST', `/sessions/${session.id}/steps`, tech, { node_id: session.current_node_id, answer: session.choices[0] }, 200);
+      }
+      // The first write fails and asks for 3 s: time enough to kill the process before the retry is due.
+      fake.failNext(1, { status: 503, headers: { 'retry-after': '3' } });
+      const closed = await api<SessionCloseResponse>(port, 'POST', `/sessions/${session.id}/complete`, tech, { resolution: 'Re-mapped S: after a restart' }, 200);
+      expect(closed.psa_result).toMatchObject({ status: 'queued', provider: 'connectwise' });
+      // Normally already so when completing answers; a slow first attempt may still be running then.
+      const retrying = await eventually(
+        'the retry to be scheduled',
+        async () => {
+          const { items } = await api<{ items: Delivery[] }>(port, 'GET', '/team/deliveries?status=retrying', admin, undefined, 200);
+          return items.find((d) => d.id === closed.psa_result.delivery_id);
+        },
+        10_000,
+      );
+      expect(retrying.last_error).toMatch(/503/);
+      expect(Date.parse(retrying.next_attempt_at!), 'the kill comes before the retry is due').toBeGreaterThan(Date.now());
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(noteWrites().map((r) => r.status)).toEqual([503]);
+      expect(fake.notes.get(TICKET)).toEqual([]);
+
+      const second = start({ ...env, PORT: String(port) });
+      procs.push(second);
+      await waitReady(port, second);
+      const delivered = await eventually(
+        'the delivery after the restart',
+        async () => {
+          const { items } = await api<{ items: Delivery[] }>(port, 'GET', '/team/deliveries?status=delivered&limit=200', admin, undefined, 200);
+          return items.find((d) => d.id === closed.psa_result.delivery_id);
+        },
+        20_000,
+      );
+      expect(delivered).toMatchObject({ status: 'delivered', attempts: 2 });
+      const notes = fake.notes.get(TICKET)!;
+      expect(notes).toHaveLength(1);
+      expect(notes[0]!.text).toContain(`[FlowPilot session ${session.id} / documentation ${closed.documentation.id}]`);
+      expect(noteWrites().map((r) => r.status)).toEqual([503, 201]);
+
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      expect(fake.notes.get(TICKET)).toHaveLength(1);
+    } finally {
+      await fake.close();
+      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await Promise.all(procs.map((p) => p.exited));
+      await dropDatabase();
+    }
+  }, 180_000);
 });

@@ -60,6 +60,25 @@ describe.each(DB_KINDS)('the job queue on %s', (kind) => {
     }
   });
 
+  it('drains a backlog one job at a time without waiting out the polling interval after each job', async () => {
+    // The production intervals: without an immediate re-fetch, 40 jobs on 2 workers would take over a minute.
+    const queue = new JobQueue(database, { databaseUrl: database.url, log: quiet, pollingIntervalSeconds: 2, backstopSeconds: 5 });
+    await queue.start();
+    try {
+      await database.db.transaction(async (tx) => {
+        await queue.sendMany(tx, 'documentation.summarize', Array.from({ length: 40 }, (_, i) => ({ documentationId: `backlog-${i}` })));
+      });
+      const jobs = collector(40, 15_000);
+      const started = Date.now();
+      await queue.work('documentation.summarize', jobs.handler);
+      await jobs.finished;
+      expect(new Set(jobs.seen.map((d) => d.documentationId)).size).toBe(40);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await queue.stop();
+    }
+  });
+
   it('keeps jobs nobody ran for the next process that starts', async () => {
     const first = new JobQueue(database, { databaseUrl: database.url, log: quiet, pollingIntervalSeconds: 0.5 });
     await first.start();
@@ -77,6 +96,42 @@ describe.each(DB_KINDS)('the job queue on %s', (kind) => {
       expect(jobs.seen.map((d) => d.documentationId).sort()).toEqual(['pending-0', 'pending-1', 'pending-2']);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('enqueues many jobs at once (sendMany) and, with batchSize, drains them in batches, running each once and failing only the job that throws', async () => {
+    const queue = new JobQueue(database, { databaseUrl: database.url, log: quiet, pollingIntervalSeconds: 0.5 });
+    await queue.start();
+    try {
+      const data = Array.from({ length: 120 }, (_, i) => ({ documentationId: `batch-${i}` }));
+      await expect(
+        database.db.transaction(async (tx) => {
+          await queue.sendMany(tx, 'documentation.summarize', [{ documentationId: 'rolled-back' }]);
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      const sent = await database.db.transaction((tx) => queue.sendMany(tx, 'documentation.summarize', data));
+      expect(new Set(sent).size).toBe(120);
+      const jobs = collector(120);
+      await queue.work(
+        'documentation.summarize',
+        async (d) => {
+          await jobs.handler(d);
+          if (d.documentationId === 'batch-7') throw new Error('this one fails');
+        },
+        { concurrency: 2, batchSize: 25 },
+      );
+      await jobs.finished;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(jobs.seen).toHaveLength(120);
+      expect(new Set(jobs.seen.map((d) => d.documentationId))).toEqual(new Set(data.map((d) => d.documentationId)));
+      const states = async () => {
+        const all = await Promise.all(sent.map((id) => queue.jobState('documentation.summarize', id)));
+        return { completed: all.filter((s) => s === 'completed').length, retry: all.filter((s) => s === 'retry').length };
+      };
+      await expect.poll(states).toEqual({ completed: 119, retry: 1 });
+    } finally {
+      await queue.stop();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { PgBoss, fromDrizzle, fromPglite, type Job } from 'pg-boss';
+import { PgBoss, fromDrizzle, fromPglite, type Job, type JobResult } from 'pg-boss';
 import type { Database, Db } from '../db/client.ts';
 
 /**
@@ -16,6 +16,19 @@ export interface JobData {
   'delivery.email': { deliveryId: string; attempt: number };
   'documentation.summarize': { documentationId: string };
 }
+
+/** How many times a failing job is tried again (with backoff) before pg-boss gives it up as failed. */
+export const JOB_RETRY_LIMIT = 5;
+
+/** Seconds a running job may take before it counts as abandoned and runs again. */
+const EXPIRE_IN_SECONDS: Record<QueueName, number> = {
+  'delivery.psa': 120,
+  'delivery.slack': 120,
+  'delivery.teams': 120,
+  'delivery.email': 120,
+  // A model call may take 60 s and be retried in-process twice, with waits between.
+  'documentation.summarize': 300,
+};
 
 export type JobHandler<N extends QueueName> = (data: JobData[N], job: Job<JobData[N]>) => Promise<void>;
 
@@ -65,8 +78,8 @@ export class JobQueue {
       const options = {
         notify: true,
         // A worker that dies mid-job (crash, kill) leaves it active; after this it is run again.
-        expireInSeconds: 120,
-        retryLimit: 5,
+        expireInSeconds: EXPIRE_IN_SECONDS[name],
+        retryLimit: JOB_RETRY_LIMIT,
         retryDelay: 5,
         retryBackoff: true,
         retryDelayMax: 300,
@@ -89,18 +102,61 @@ export class JobQueue {
     return id;
   }
 
+  /** Enqueues many jobs of one queue inside the caller's transaction in one statement (with the queue's defaults). Returns the new jobs' ids. */
+  async sendMany<N extends QueueName>(tx: Db, name: N, data: JobData[N][]): Promise<string[]> {
+    if (!this.#started) throw new Error('the job queue is not started');
+    if (data.length === 0) return [];
+    const db = fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql);
+    const ids = await this.#boss.insert(name, data.map((d) => ({ data: d })), { db, returnId: true });
+    if (ids?.length !== data.length) throw new Error(`could not enqueue ${data.length} ${name} jobs`);
+    return ids;
+  }
+
   /** Wakes this process's workers of a queue at once (after the enqueuing transaction committed). */
   wake(name: QueueName): void {
     for (const id of this.#workers.get(name) ?? []) this.#boss.notifyWorker(id);
   }
 
-  /** Runs `handler` for each job of the queue, `concurrency` at a time in this process. */
-  async work<N extends QueueName>(name: N, handler: JobHandler<N>, options: { concurrency?: number } = {}): Promise<void> {
+  /**
+   * Runs `handler` for each job of the queue, `concurrency` at a time in this process.
+   *
+   * `batchSize` > 1 is for queues of many short jobs: each worker claims up to
+   * that many jobs per fetch, runs them one after another and settles each on
+   * its own (a throw fails only that job), and fetches again at once while
+   * batches come back full, so a backlog drains without waiting for polls.
+   * A batch must finish within the queue's expiry.
+   */
+  async work<N extends QueueName>(name: N, handler: JobHandler<N>, options: { concurrency?: number; batchSize?: number } = {}): Promise<void> {
+    const polling = { pollingIntervalSeconds: this.#polling, notifyPollingIntervalSeconds: this.#backstop };
+    const batchSize = options.batchSize ?? 1;
     const ids: string[] = [];
     for (let i = 0; i < (options.concurrency ?? 2); i++) {
-      const id = await this.#boss.work<JobData[N]>(name, { pollingIntervalSeconds: this.#polling, notifyPollingIntervalSeconds: this.#backstop }, async ([job]) => {
-        if (job) await handler(job.data, job);
-      });
+      let self = '';
+      const id =
+        batchSize > 1
+          ? await this.#boss.work<JobData[N]>(name, { ...polling, batchSize, burstWhenBatchFull: true, perJobResults: true }, async (jobs) => {
+              const results: JobResult[] = [];
+              for (const job of jobs) {
+                try {
+                  await handler(job.data, job);
+                  results.push({ id: job.id, status: 'completed' });
+                } catch (err) {
+                  results.push({ id: job.id, status: 'failed', output: err });
+                }
+              }
+              return results;
+            })
+          : await this.#boss.work<JobData[N]>(name, polling, async ([job]) => {
+              if (!job) return;
+              try {
+                await handler(job.data, job);
+              } finally {
+                // Fetch again as soon as this job is settled: there may be a backlog, and
+                // otherwise the worker would wait out the polling interval after every job.
+                if (self) this.#boss.notifyWorker(self);
+              }
+            });
+      self = id;
       ids.push(id);
     }
     this.#workers.set(name, [...(this.#workers.get(name) ?? []), ...ids]);

@@ -61,7 +61,7 @@ export function toDocStep(step: StepWithName): DocStep {
 }
 
 /** Steps worth a line in a write-up: pauses and resumes only add noise. */
-const documented = (s: DocStep) => s.kind !== 'pause' && s.kind !== 'resume';
+export const documented = (s: DocStep) => s.kind !== 'pause' && s.kind !== 'resume';
 
 export function buildContent(session: SessionWithNames, steps: StepWithName[], totalSeconds: number): DocumentationContent {
   return {

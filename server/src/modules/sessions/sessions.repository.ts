@@ -130,3 +130,16 @@ export async function updateDocumentation(db: Db, id: string, patch: Partial<typ
     .set({ ...patch, updated_at: sql`now()` })
     .where(eq(sessionDocumentation.id, id));
 }
+
+/**
+ * Puts an AI summary in place of the template one. False when the
+ * documentation is gone or already has an AI summary (a repeated job).
+ */
+export async function replaceTemplateSummary(db: Db, id: string, values: { summary: string; markdown: string; html: string }): Promise<boolean> {
+  const rows = await db
+    .update(sessionDocumentation)
+    .set({ ...values, generated_by: 'ai', updated_at: sql`now()` })
+    .where(and(eq(sessionDocumentation.id, id), eq(sessionDocumentation.generated_by, 'template')))
+    .returning({ id: sessionDocumentation.id });
+  return rows.length > 0;
+}

@@ -36,6 +36,16 @@ export interface PsaHook {
   settle(delivery: { deliveryId: string; provider: PsaResult['provider'] } | null): Promise<PsaResult>;
 }
 
+/** What completing a session does about an AI summary: filled in when an AI provider is configured. */
+export interface SummaryHook {
+  /** Inside the completing transaction: enqueues the summary job; false when there is no AI to ask. */
+  enqueue(tx: Db, documentationId: string): Promise<boolean>;
+  /** After commit: wakes this process's summary workers. */
+  wake(): void;
+}
+
+const NO_SUMMARY: SummaryHook = { enqueue: async () => false, wake: () => {} };
+
 const NO_PSA: PsaHook = {
   enqueue: async () => null,
   settle: async () => ({ status: 'no_psa', provider: null, delivery_id: null, message: null }),
@@ -61,6 +71,37 @@ export function totalSeconds(row: repo.SessionRow, at: Date): number {
   return Math.max(0, Math.round((ms(end) - ms(row.created_at) - row.paused_ms - Math.max(0, pausedNow)) / 1000));
 }
 
+/** What a session shows in lists and in full. */
+function sessionFields(row: repo.SessionWithNames, at: Date) {
+  return {
+    id: row.id,
+    team_id: row.team_id,
+    tree_id: row.tree_id,
+    tree_version: row.tree_version,
+    tree_title: row.tree_title,
+    status: row.status,
+    paused: row.paused_at !== null,
+    user_id: row.user_id,
+    user_name: row.user_name,
+    assigned_to_id: row.assigned_to_id,
+    assigned_to_name: row.assigned_to_name,
+    current_tree_id: row.current_tree_id,
+    current_tree_version: row.current_tree_version,
+    current_node_id: row.current_node_id,
+    ticket_id: row.ticket_id,
+    client_name: row.client_name,
+    device: row.device,
+    problem_summary: row.problem_summary,
+    escalation_reason: row.escalation_reason,
+    escalated_to_id: row.escalated_to_id,
+    resolution: row.resolution,
+    total_seconds: totalSeconds(row, at),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    completed_at: row.completed_at ? iso(row.completed_at) : null,
+  };
+}
+
 const positionOf = (row: repo.SessionRow): Position | null =>
   row.current_node_id
     ? { tree_id: row.current_tree_id, tree_version: row.current_tree_version, node_id: row.current_node_id, link_stack: row.link_stack }
@@ -68,9 +109,10 @@ const positionOf = (row: repo.SessionRow): Position | null =>
 
 export type SessionsService = ReturnType<typeof createSessionsService>;
 
-export function createSessionsService(deps: { db: Db; trees: TreesService; psa?: PsaHook; now?: () => Date }) {
+export function createSessionsService(deps: { db: Db; trees: TreesService; psa?: PsaHook; summaries?: SummaryHook; now?: () => Date }) {
   const { db, trees } = deps;
   const psa = deps.psa ?? NO_PSA;
+  const summaries = deps.summaries ?? NO_SUMMARY;
   const now = deps.now ?? (() => new Date());
 
   async function nodeAt(treeId: string, version: number, nodeId: string): Promise<TreeNode | undefined> {
@@ -80,38 +122,17 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
 
   /** The session as the API shows it; graph reads happen here, outside any transaction. */
   async function respond(actor: AuthUser, id: string, executor: Db = db): Promise<SessionResponse> {
-    const row = await repo.findInTeam(executor, actor.teamId, id);
+    // Both reads at once; the steps of a session that is not visible are read and dropped.
+    const [row, steps] = await Promise.all([repo.findInTeam(executor, actor.teamId, id), repo.listSteps(executor, id)]);
     if (!row || !canSee(actor, row)) throw notFound('Session');
-    const steps = await repo.listSteps(executor, id);
     const node = row.current_node_id ? await nodeAt(row.current_tree_id, row.current_tree_version, row.current_node_id) : undefined;
     const at = now();
     return {
-      id: row.id,
-      team_id: row.team_id,
-      tree_id: row.tree_id,
-      tree_version: row.tree_version,
-      tree_title: row.tree_title,
-      status: row.status,
-      paused: row.paused_at !== null,
-      user_id: row.user_id,
-      user_name: row.user_name,
-      assigned_to_id: row.assigned_to_id,
-      assigned_to_name: row.assigned_to_name,
-      current_tree_id: row.current_tree_id,
-      current_tree_version: row.current_tree_version,
-      current_node_id: row.current_node_id,
+      ...sessionFields(row, at),
       link_stack: row.link_stack,
       choices: node && row.status === 'active' ? choicesAt(node, row.link_stack) : [],
       can_go_back: row.status === 'active' && row.trail.length > 0,
-      ticket_id: row.ticket_id,
-      client_name: row.client_name,
-      device: row.device,
-      problem_summary: row.problem_summary,
       notes: row.notes,
-      escalation_reason: row.escalation_reason,
-      escalated_to_id: row.escalated_to_id,
-      resolution: row.resolution,
-      total_seconds: totalSeconds(row, at),
       steps: steps.map((s) => ({
         id: s.id,
         seq: s.seq,
@@ -130,9 +151,6 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
         duration_seconds: Math.round(s.duration_ms / 1000),
         created_at: iso(s.created_at),
       })),
-      created_at: iso(row.created_at),
-      updated_at: iso(row.updated_at),
-      completed_at: row.completed_at ? iso(row.completed_at) : null,
     };
   }
 
@@ -298,34 +316,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       const at = now();
       return {
         total,
-        items: rows.map((row) => ({
-          id: row.id,
-          team_id: row.team_id,
-          tree_id: row.tree_id,
-          tree_version: row.tree_version,
-          tree_title: row.tree_title,
-          status: row.status,
-          paused: row.paused_at !== null,
-          user_id: row.user_id,
-          user_name: row.user_name,
-          assigned_to_id: row.assigned_to_id,
-          assigned_to_name: row.assigned_to_name,
-          current_tree_id: row.current_tree_id,
-          current_tree_version: row.current_tree_version,
-          current_node_id: row.current_node_id,
-          ticket_id: row.ticket_id,
-          client_name: row.client_name,
-          device: row.device,
-          problem_summary: row.problem_summary,
-          escalation_reason: row.escalation_reason,
-          escalated_to_id: row.escalated_to_id,
-          resolution: row.resolution,
-          total_seconds: totalSeconds(row, at),
-          step_count: row.step_count,
-          created_at: iso(row.created_at),
-          updated_at: iso(row.updated_at),
-          completed_at: row.completed_at ? iso(row.completed_at) : null,
-        })),
+        items: rows.map((row) => ({ ...sessionFields(row, at), step_count: row.step_count })),
       };
     },
 
@@ -499,13 +490,17 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       return respond(actor, id);
     },
 
-    /** Resolved: writes the documentation and hands it to the PSA in the same transaction. */
+    /**
+     * Resolved: writes the documentation with a template summary, and in the
+     * same transaction hands it to the PSA and queues the AI summary that
+     * replaces the template one later; the answer never waits for the AI.
+     */
     async complete(actor: AuthUser, id: string, body: Parsed<typeof CompleteSessionBody>): Promise<SessionCloseResponse> {
       const row = await actionable(actor, id);
       requireActive(row, 'be completed');
       const here = positionOf(row);
       const node = here ? await nodeAt(here.tree_id, here.tree_version, here.node_id) : undefined;
-      const { documentation, delivery } = await change(actor, id, null, async (tx, locked) => {
+      const { documentation, delivery, summarizing } = await change(actor, id, null, async (tx, locked) => {
         requireActive(locked, 'be completed');
         const at = now();
         const pausedNow = locked.paused_at ? Math.max(0, ms(at) - ms(locked.paused_at)) : 0;
@@ -527,8 +522,9 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
         });
         const doc = await writeDocumentation(tx, actor, id, 'completion', at);
         const completed = { ...locked, status: 'completed' as const, resolution: body.resolution, completed_at: at };
-        return { documentation: doc, delivery: await psa.enqueue(tx, completed, doc.id) };
+        return { documentation: doc, delivery: await psa.enqueue(tx, completed, doc.id), summarizing: await summaries.enqueue(tx, doc.id) };
       });
+      if (summarizing) summaries.wake();
       const [session, psaResult] = await Promise.all([respond(actor, id), psa.settle(delivery)]);
       return { session, documentation: toDocumentation(documentation), psa_result: psaResult };
     },
