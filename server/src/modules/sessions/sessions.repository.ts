@@ -36,10 +36,28 @@ export async function insert(db: Db, values: NewSessionRow): Promise<SessionRow>
   return row;
 }
 
+/** A statement built once per database handle (the hot reads of every session request). */
+function preparedPer<T>(build: (db: Db) => T): (db: Db) => T {
+  const statements = new WeakMap<Db, T>();
+  return (db) => {
+    let statement = statements.get(db);
+    if (!statement) {
+      statement = build(db);
+      statements.set(db, statement);
+    }
+    return statement;
+  };
+}
+
+const findInTeamStatement = preparedPer((db) =>
+  selectSessions(db)
+    .where(and(eq(sessions.id, sql.placeholder('id')), eq(sessions.team_id, sql.placeholder('team'))))
+    .limit(1)
+    .prepare('sessions_find_in_team'),
+);
+
 export async function findInTeam(db: Db, teamId: string, id: string): Promise<SessionWithNames | undefined> {
-  const [row] = await selectSessions(db)
-    .where(and(eq(sessions.id, id), eq(sessions.team_id, teamId)))
-    .limit(1);
+  const [row] = await findInTeamStatement(db).execute({ id, team: teamId });
   return row && flatten(row);
 }
 
@@ -61,13 +79,18 @@ export async function insertStep(db: Db, values: NewStepRow): Promise<void> {
   await db.insert(sessionSteps).values(values);
 }
 
-export async function listSteps(db: Db, sessionId: string): Promise<StepWithName[]> {
-  const rows = await db
+const listStepsStatement = preparedPer((db) =>
+  db
     .select({ step: sessionSteps, user_name: users.full_name })
     .from(sessionSteps)
     .leftJoin(users, eq(users.id, sessionSteps.user_id))
-    .where(eq(sessionSteps.session_id, sessionId))
-    .orderBy(asc(sessionSteps.seq));
+    .where(eq(sessionSteps.session_id, sql.placeholder('session')))
+    .orderBy(asc(sessionSteps.seq))
+    .prepare('session_steps_list'),
+);
+
+export async function listSteps(db: Db, sessionId: string): Promise<StepWithName[]> {
+  const rows = await listStepsStatement(db).execute({ session: sessionId });
   return rows.map((r) => ({ ...r.step, user_name: r.user_name }));
 }
 
