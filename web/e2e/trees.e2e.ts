@@ -33,6 +33,9 @@ describe('decision trees in the browser', () => {
 
     await page.getByRole('button', { name: 'New tree' }).click();
     await page.getByRole('heading', { name: 'New tree' }).waitFor();
+    // The side panel shows the tree's own fields while no step is selected: make sure none is.
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.getByRole('combobox', { name: 'Category' }).waitFor();
     await page.getByLabel('Title', { exact: true }).fill('Teams camera not detected');
     await page.getByRole('combobox', { name: 'Category' }).fill('Collaboration');
     await page.keyboard.press('Escape');

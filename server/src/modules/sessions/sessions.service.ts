@@ -162,6 +162,18 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     return row;
   }
 
+  const movedOn = (row: repo.SessionRow) => conflict(`The session has moved on (it is now at "${row.current_node_id ?? 'the end'}"): reload it`);
+
+  /** The session and where it stands, if this user may move it now from the node they saw. */
+  async function movable(actor: AuthUser, id: string, nodeId: string, doing: string) {
+    const row = await actionable(actor, id);
+    requireActive(row, doing);
+    requireRunning(row);
+    const from = positionOf(row);
+    if (!from || from.node_id !== nodeId) throw movedOn(row);
+    return { row, from, node: await nodeAt(from.tree_id, from.tree_version, from.node_id) };
+  }
+
   function requireActive(row: repo.SessionRow, doing: string) {
     if (row.status !== 'active') throw conflict(`This session is ${row.status.replace('_', ' ')}: it cannot ${doing}`);
   }
@@ -182,7 +194,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       if (expected) {
         const here = positionOf(row);
         if (!here || here.node_id !== expected.node_id || here.tree_id !== expected.tree_id || here.tree_version !== expected.tree_version) {
-          throw conflict(`The session has moved on (it is now at "${row.current_node_id ?? 'the end'}"): reload it`);
+          throw movedOn(row);
         }
       }
       return fn(tx, row);
@@ -350,14 +362,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
      * A node other than the current one is 409: someone else moved first.
      */
     async step(actor: AuthUser, id: string, body: Parsed<typeof StepBody>): Promise<SessionResponse> {
-      const row = await actionable(actor, id);
-      requireActive(row, 'take steps');
-      requireRunning(row);
-      const from = positionOf(row);
-      if (!from || from.node_id !== body.node_id) {
-        throw conflict(`The session has moved on (it is now at "${row.current_node_id ?? 'the end'}"): reload it`);
-      }
-      const node = await nodeAt(from.tree_id, from.tree_version, from.node_id);
+      const { from, node } = await movable(actor, id, body.node_id, 'take steps');
       if (!node) throw conflict('The current node no longer exists in this tree version');
 
       let planned: ReturnType<typeof move> | null = null;
@@ -410,12 +415,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
 
     /** Returns to the previous node; recorded as a step, history kept. */
     async back(actor: AuthUser, id: string, body: Parsed<typeof BackBody>): Promise<SessionResponse> {
-      const row = await actionable(actor, id);
-      requireActive(row, 'go back');
-      requireRunning(row);
-      const from = positionOf(row);
-      if (!from || from.node_id !== body.node_id) throw conflict(`The session has moved on (it is now at "${row.current_node_id ?? 'the end'}"): reload it`);
-      const node = await nodeAt(from.tree_id, from.tree_version, from.node_id);
+      const { from, node } = await movable(actor, id, body.node_id, 'go back');
       await change(actor, id, from, async (tx, locked) => {
         const previous = locked.trail.at(-1);
         if (!previous) throw conflict('This is the first step: there is nothing to go back to');
