@@ -18,7 +18,7 @@ import type { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { TrailEntry } from '../../db/schema/sessions.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
-import { conflict, forbidden, notFound, unprocessable } from '../../lib/errors.ts';
+import { AppError, conflict, forbidden, notFound, unprocessable } from '../../lib/errors.ts';
 import type { TreesService } from '../trees/trees.service.ts';
 import type { ExportFile } from '../../lib/http.ts';
 import { buildContent, renderHtml, renderMarkdown, templateSummary } from './documentation.ts';
@@ -158,8 +158,20 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
   async function actionable(actor: AuthUser, id: string) {
     const row = await repo.findInTeam(db, actor.teamId, id);
     if (!row || !canSee(actor, row)) throw notFound('Session');
-    if (!canAct(actor, row)) throw forbidden('Only the technician running this session, or the engineer it is assigned to, can change it');
+    if (!canAct(actor, row)) throw notYours();
     return row;
+  }
+
+  const notYours = () => forbidden('Only the technician running this session, or the engineer it is assigned to, can change it');
+
+  /** Where an answer leads, as API errors: not an option is 422, a terminal node 409. */
+  function planMove(from: Position, node: TreeNode, answer: string) {
+    try {
+      return move(from, node, answer);
+    } catch (err) {
+      if (err instanceof MoveError) throw err.reason === 'not_an_option' ? unprocessable(err.message) : conflict(err.message);
+      throw err;
+    }
   }
 
   const movedOn = (row: repo.SessionRow) => conflict(`The session has moved on (it is now at "${row.current_node_id ?? 'the end'}"): reload it`);
@@ -190,7 +202,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     return db.transaction(async (tx) => {
       const row = await repo.lock(tx, actor.teamId, id);
       if (!row || !canSee(actor, row)) throw notFound('Session');
-      if (!canAct(actor, row)) throw forbidden('Only the technician running this session, or the engineer it is assigned to, can change it');
+      if (!canAct(actor, row)) throw notYours();
       if (expected) {
         const here = positionOf(row);
         if (!here || here.node_id !== expected.node_id || here.tree_id !== expected.tree_id || here.tree_version !== expected.tree_version) {
@@ -362,55 +374,60 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
      * A node other than the current one is 409: someone else moved first.
      */
     async step(actor: AuthUser, id: string, body: Parsed<typeof StepBody>): Promise<SessionResponse> {
-      const { from, node } = await movable(actor, id, body.node_id, 'take steps');
-      if (!node) throw conflict('The current node no longer exists in this tree version');
-
-      let planned: ReturnType<typeof move> | null = null;
-      let target: Position | null = null;
-      if (body.answer !== undefined) {
-        try {
-          planned = move(from, node, body.answer);
-        } catch (err) {
-          if (err instanceof MoveError) {
-            if (err.reason === 'not_an_option') throw unprocessable(err.message);
-            throw conflict(err.message);
+      let linked: { treeId: string; version: number; rootNodeId: string } | undefined;
+      // One transaction decides and writes, from graphs this process already holds; when one
+      // is missing it is loaded outside the transaction and the step tried again.
+      for (let attempt = 0; ; attempt++) {
+        const missing = await db.transaction(async (tx) => {
+          const locked = await repo.lock(tx, actor.teamId, id);
+          if (!locked || !canSee(actor, locked)) throw notFound('Session');
+          if (!canAct(actor, locked)) throw notYours();
+          requireActive(locked, 'take steps');
+          requireRunning(locked);
+          const from = positionOf(locked);
+          if (!from || from.node_id !== body.node_id) throw movedOn(locked);
+          const graph = trees.cachedGraph(from.tree_id, from.tree_version);
+          if (!graph) return { graph: from };
+          const node = graph.nodes.find((n) => n.id === from.node_id);
+          if (!node) throw conflict('The current node no longer exists in this tree version');
+          const at = now();
+          if (body.answer === undefined) {
+            await appendStep(tx, locked, actor, at, { ...nodeFields(node, from), kind: 'note', note: body.note ?? null, duration_ms: 0 });
+            await repo.update(tx, id, { step_count: locked.step_count, updated_at: at });
+            return null;
           }
-          throw err;
-        }
-        if (planned.kind === 'enter_link') {
-          const linked = await trees.currentGraph(actor, planned.linkedTreeId).catch((err: unknown) => {
-            if (err instanceof Error && 'status' in err && (err as { status: number }).status === 404) {
-              throw conflict('The linked tree is not available to you (deleted, or not published yet)');
-            }
+          const planned = planMove(from, node, body.answer);
+          let target: Position;
+          if (planned.kind === 'enter_link') {
+            if (linked?.treeId !== planned.linkedTreeId) return { link: planned.linkedTreeId };
+            target = { ...planned.to, tree_version: linked.version, node_id: linked.rootNodeId };
+          } else {
+            target = planned.to;
+          }
+          await appendStep(tx, locked, actor, at, {
+            ...nodeFields(node, from),
+            kind: planned.kind,
+            answer: choicesAt(node, from.link_stack).find((c) => c.toLowerCase() === body.answer!.toLowerCase()) ?? body.answer,
+            note: body.note ?? null,
+            to_node_id: target.node_id,
+            duration_ms: body.duration_seconds !== undefined ? body.duration_seconds * 1000 : nodeElapsedMs(locked, at),
+          });
+          await repo.update(tx, id, { ...movedTo(locked, from, target, at), step_count: locked.step_count, updated_at: at });
+          return null;
+        });
+        if (!missing) return respond(actor, id);
+        if (attempt >= 3) throw conflict('The session kept changing while this step was saved: reload it and try again');
+        if (missing.graph) {
+          await trees.pinnedGraph(missing.graph.tree_id, missing.graph.tree_version);
+        } else if (missing.link) {
+          const graph = await trees.currentGraph(actor, missing.link).catch((err: unknown) => {
+            if (err instanceof AppError && err.status === 404) throw conflict('The linked tree is not available to you (deleted, or not published yet)');
             throw err;
           });
-          target = { ...planned.to, tree_version: linked.version.version, node_id: linked.version.root_node_id };
-        } else {
-          target = planned.to;
+          linked = { treeId: graph.tree.id, version: graph.version.version, rootNodeId: graph.version.root_node_id };
+          await trees.pinnedGraph(linked.treeId, linked.version);
         }
       }
-
-      await change(actor, id, from, async (tx, locked) => {
-        requireActive(locked, 'take steps');
-        requireRunning(locked);
-        const at = now();
-        const elapsed = body.duration_seconds !== undefined ? body.duration_seconds * 1000 : nodeElapsedMs(locked, at);
-        if (!planned || !target) {
-          await appendStep(tx, locked, actor, at, { ...nodeFields(node, from), kind: 'note', note: body.note ?? null, duration_ms: 0 });
-          await repo.update(tx, id, { step_count: locked.step_count, updated_at: at });
-          return;
-        }
-        await appendStep(tx, locked, actor, at, {
-          ...nodeFields(node, from),
-          kind: planned.kind,
-          answer: choicesAt(node, from.link_stack).find((c) => c.toLowerCase() === body.answer!.toLowerCase()) ?? body.answer ?? null,
-          note: body.note ?? null,
-          to_node_id: target.node_id,
-          duration_ms: elapsed,
-        });
-        await repo.update(tx, id, { ...movedTo(locked, from, target, at), step_count: locked.step_count, updated_at: at });
-      });
-      return respond(actor, id);
     },
 
     /** Returns to the previous node; recorded as a step, history kept. */
