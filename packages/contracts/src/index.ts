@@ -7,3 +7,4 @@ export * from './trees.ts';
 export * from './tree-validation.ts';
 export * from './sessions.ts';
 export * from './integrations.ts';
+export * from './format.ts';

@@ -21,7 +21,7 @@ export interface JobData {
 export const JOB_RETRY_LIMIT = 5;
 
 /** Seconds a running job may take before it counts as abandoned and runs again. */
-const EXPIRE_IN_SECONDS: Record<QueueName, number> = {
+export const JOB_EXPIRE_SECONDS: Record<QueueName, number> = {
   'delivery.psa': 120,
   'delivery.slack': 120,
   'delivery.teams': 120,
@@ -78,7 +78,7 @@ export class JobQueue {
       const options = {
         notify: true,
         // A worker that dies mid-job (crash, kill) leaves it active; after this it is run again.
-        expireInSeconds: EXPIRE_IN_SECONDS[name],
+        expireInSeconds: JOB_EXPIRE_SECONDS[name],
         retryLimit: JOB_RETRY_LIMIT,
         retryDelay: 5,
         retryBackoff: true,

@@ -34,7 +34,13 @@ export async function assertAllowedTarget(raw: string, allowPrivate: boolean): P
     }
   }
   for (const address of addresses) {
-    let parsed = ipaddr.parse(address);
+    let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+    try {
+      parsed = ipaddr.parse(address);
+    } catch {
+      // e.g. a scoped IPv6 address (fe80::1%eth0): link-local, never a public service.
+      throw new TargetRefused(`resolves to an address FlowPilot cannot check (${address})`);
+    }
     if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
     if (parsed.range() !== 'unicast') {
       throw new TargetRefused(`resolves to a ${parsed.range()} address (${address}); set ALLOW_PRIVATE_NETWORK_TARGETS=true to allow private networks`);

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { escapeHtml } from '../../modules/sessions/documentation.ts';
+import { escapeHtml } from '../../lib/html.ts';
 import { callService, DeliveryError, failure, JSON_HEADERS, type OutboundResponse } from '../outbound.ts';
 import type { AdapterContext, PsaAdapter, PsaNote } from './psa-adapter.ts';
 

@@ -6,6 +6,9 @@ import type { AdapterContext, PsaAdapter } from './psa-adapter.ts';
 
 export type { PsaAdapter, PsaNote } from './psa-adapter.ts';
 
+/** A PSA ticket number: digits that fit a safe integer (a longer one would name another ticket once converted). */
+export const isTicketNumber = (value: string) => /^\d{1,15}$/.test(value) && Number.isSafeInteger(Number(value));
+
 /** The adapter for a team's PSA settings (secrets filled in). */
 export function createPsaAdapter(settings: PsaSettings, ctx: AdapterContext): PsaAdapter {
   switch (settings.provider) {

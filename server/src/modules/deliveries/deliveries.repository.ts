@@ -36,10 +36,11 @@ export async function lock(db: Db, teamId: string, id: string): Promise<Delivery
 
 /**
  * Claims attempt `attempt`: only from the attempt before it, or (a worker
- * died mid-attempt) from the same attempt still marked sending. A stale or
- * duplicate job claims nothing.
+ * died mid-attempt) from the same attempt still marked sending after the job
+ * expiry, when no live worker can still be on it. A stale or duplicate job
+ * claims nothing, so two workers never send one delivery at once.
  */
-export async function claimAttempt(db: Db, id: string, attempt: number): Promise<boolean> {
+export async function claimAttempt(db: Db, id: string, attempt: number, abandonedAfterSeconds: number): Promise<boolean> {
   const rows = await db
     .update(deliveries)
     .set({ attempts: attempt, status: 'sending', updated_at: sql`now()` })
@@ -47,7 +48,7 @@ export async function claimAttempt(db: Db, id: string, attempt: number): Promise
       and(
         eq(deliveries.id, id),
         inArray(deliveries.status, ['pending', 'retrying', 'sending']),
-        sql`(${deliveries.attempts} = ${attempt - 1} or (${deliveries.attempts} = ${attempt} and ${deliveries.status} = 'sending'))`,
+        sql`(${deliveries.attempts} = ${attempt - 1} or (${deliveries.attempts} = ${attempt} and ${deliveries.status} = 'sending' and ${deliveries.updated_at} < now() - make_interval(secs => ${abandonedAfterSeconds})))`,
       ),
     )
     .returning({ attempts: deliveries.attempts });

@@ -2,9 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { Delivery, DeliveryList, DeliveryStatus, ListDeliveriesQuery, PsaResult } from '@flowpilot/contracts';
 import type { Db } from '../../db/client.ts';
 import { DeliveryError } from '../../integrations/outbound.ts';
+import { isTicketNumber } from '../../integrations/psa/index.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
 import { conflict, forbidden, notFound } from '../../lib/errors.ts';
-import type { JobQueue } from '../../lib/jobs.ts';
+import { JOB_EXPIRE_SECONDS, type JobQueue } from '../../lib/jobs.ts';
 import type { IntegrationsService } from '../integrations/integrations.service.ts';
 import { renderPlainText } from '../sessions/documentation.ts';
 import type { PsaHook } from '../sessions/sessions.service.ts';
@@ -76,7 +77,7 @@ export function createDeliveriesService(deps: {
   /** Records the outcome of an attempt that did not deliver: another try later, or given up. */
   async function attemptFailed(row: repo.DeliveryRow, attempt: number, err: unknown) {
     const known = err instanceof DeliveryError;
-    if (!known) log.error({ err }, 'delivery failed with an unexpected error');
+    if (!known) log.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'delivery failed with an unexpected error');
     const message = known ? err.message : 'FlowPilot hit an internal error while delivering; it will try again';
     const retryable = known ? err.retryable : true;
     if (retryable && attempt < row.max_attempts) {
@@ -102,13 +103,13 @@ export function createDeliveriesService(deps: {
     const before = await repo.find(db, data.deliveryId);
     if (!before) return;
     const resumed = before.status === 'sending' && before.attempts === data.attempt;
-    if (!(await repo.claimAttempt(db, data.deliveryId, data.attempt))) return;
+    if (!(await repo.claimAttempt(db, data.deliveryId, data.attempt, JOB_EXPIRE_SECONDS['delivery.psa']))) return;
     const row = { ...before, attempts: data.attempt, status: 'sending' as const };
     try {
       const payload = row.payload as { documentationId: string; ticketId: string };
       const settings = await integrations.psaSettings(row.team_id);
       if (!settings) throw new DeliveryError('No PSA is set up for this team any more (or its secrets must be entered again)', { retryable: false });
-      if (!/^\d+$/.test(payload.ticketId)) throw new DeliveryError(`The ticket id "${payload.ticketId}" is not a ${integrations.label(settings.provider)} ticket number`, { retryable: false });
+      if (!isTicketNumber(payload.ticketId)) throw new DeliveryError(`The ticket id "${payload.ticketId}" is not a ${integrations.label(settings.provider)} ticket number`, { retryable: false });
       const doc = await sessionsRepo.findDocumentation(db, payload.documentationId);
       if (!doc) throw new DeliveryError('The documentation was deleted', { retryable: false });
       const adapter = integrations.adapterFor(settings);
@@ -137,10 +138,14 @@ export function createDeliveriesService(deps: {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       const poll = setInterval(() => {
-        void repo.find(db, id).then((r) => {
-          if (r && (r.status === 'delivered' || r.status === 'failed' || r.status === 'retrying')) done();
-        });
-      }, 250);
+        // Another process may be running it: look at the row now and then.
+        void repo
+          .find(db, id)
+          .then((r) => {
+            if (r && (r.status === 'delivered' || r.status === 'failed' || r.status === 'retrying')) done();
+          })
+          .catch(() => {});
+      }, 1000);
       function done() {
         clearTimeout(timer);
         clearInterval(poll);

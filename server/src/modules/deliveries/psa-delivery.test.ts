@@ -227,6 +227,10 @@ describe.each(DB_KINDS)('PSA delivery on %s', (kind) => {
       const closed = await completeSession('T20240101.0001');
       expect(closed.psa_result.status).toBe('failed');
       expect(closed.psa_result.message).toMatch(/not a ConnectWise ticket number/);
+      // Too long to be a ticket number: converted, it would name another ticket.
+      const tooLong = await completeSession('12345678901234567890');
+      expect(tooLong.psa_result.status).toBe('failed');
+      expect(fake.requests.filter((r) => r.path.includes('12345678901234'))).toEqual([]);
     });
 
     it('says in words what is wrong with bad credentials', async () => {

@@ -10,7 +10,7 @@ import {
 import type { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { DeliveryError } from '../../integrations/outbound.ts';
-import { createPsaAdapter, type PsaAdapter } from '../../integrations/psa/index.ts';
+import { createPsaAdapter, isTicketNumber, type PsaAdapter } from '../../integrations/psa/index.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
 import { forbidden, invalid } from '../../lib/errors.ts';
 import { assertAllowedTarget, TargetRefused } from '../../lib/network-guard.ts';
@@ -122,7 +122,7 @@ export function createIntegrationsService(deps: { db: Db; box: SecretBox; allowP
         const row = await repo.find(db, actor.teamId);
         return { ok: false, message: row?.psa_provider ? 'The PSA secrets cannot be read (the server key changed): enter them again' : 'No PSA is set up for this team' };
       }
-      if (ticketId !== undefined && !/^\d+$/.test(ticketId)) return { ok: false, message: `"${ticketId}" is not a ticket number` };
+      if (ticketId !== undefined && !isTicketNumber(ticketId)) return { ok: false, message: `"${ticketId}" is not a ticket number` };
       try {
         return { ok: true, message: await this.adapterFor(settings).test(ticketId === undefined ? undefined : Number(ticketId)) };
       } catch (err) {

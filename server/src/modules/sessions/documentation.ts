@@ -1,19 +1,9 @@
-import type { SessionDocumentation } from '@flowpilot/contracts';
+import { formatDuration, type SessionDocumentation } from '@flowpilot/contracts';
+import { escapeHtml } from '../../lib/html.ts';
 import type { DocumentationContent } from '../../db/schema/sessions.ts';
 import type { SessionWithNames, StepWithName } from './sessions.repository.ts';
 
 type DocStep = SessionDocumentation['steps'][number];
-
-/** "45 s", "14 min", "1 h 5 min". */
-export function formatDuration(totalSeconds: number): string {
-  const s = Math.max(0, Math.round(totalSeconds));
-  if (s < 60) return `${s} s`;
-  const minutes = Math.round(s / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return m ? `${h} h ${m} min` : `${h} h`;
-}
 
 /** One step in words, as the documentation and the PSA note show it. */
 export function describeStep(step: StepWithName): string {
@@ -86,9 +76,6 @@ export function templateSummary(content: DocumentationContent, kind: 'completion
   if (kind === 'completion' && content.resolution) return `${base} Resolution: ${content.resolution}`;
   return base;
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** Markdown that reads well as plain text too; user text is quoted, never interpreted as headings or links. */
 const mdInline = (text: string) => text.replace(/([\\`*_[\]<>#|])/g, '\\$1').replace(/\r?\n/g, ' ');
@@ -163,4 +150,3 @@ export function renderPlainText(content: DocumentationContent, summary: string, 
   return lines.join('\n');
 }
 
-export { escapeHtml };

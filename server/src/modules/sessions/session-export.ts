@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
-import type { SessionDocumentation, SessionResponse } from '@flowpilot/contracts';
+import { formatDuration, type SessionDocumentation, type SessionResponse } from '@flowpilot/contracts';
 import type { ExportFile } from '../../lib/http.ts';
-import { environmentLines, escapeHtml, formatDuration } from './documentation.ts';
+import { escapeHtml } from '../../lib/html.ts';
+import { environmentLines } from './documentation.ts';
 
 type Format = 'markdown' | 'json' | 'html' | 'pdf';
 

@@ -147,13 +147,6 @@ export async function findDocumentation(db: Db, id: string): Promise<Documentati
   return row;
 }
 
-export async function updateDocumentation(db: Db, id: string, patch: Partial<typeof sessionDocumentation.$inferInsert>): Promise<void> {
-  await db
-    .update(sessionDocumentation)
-    .set({ ...patch, updated_at: sql`now()` })
-    .where(eq(sessionDocumentation.id, id));
-}
-
 /**
  * Puts an AI summary in place of the template one. False when the
  * documentation is gone or already has an AI summary (a repeated job).

@@ -16,6 +16,7 @@ import type {
 } from '@flowpilot/contracts';
 import type { z } from 'zod';
 import type { Db } from '../../db/client.ts';
+import { isForeignKeyViolation } from '../../db/errors.ts';
 import type { TrailEntry } from '../../db/schema/sessions.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
 import { AppError, conflict, forbidden, notFound, unprocessable } from '../../lib/errors.ts';
@@ -306,7 +307,8 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     async start(actor: AuthUser, body: Parsed<typeof StartSessionBody>): Promise<SessionResponse> {
       const { tree, version } = await trees.currentGraph(actor, body.tree_id);
       const at = now();
-      const row = await repo.insert(db, {
+      const row = await repo
+        .insert(db, {
         team_id: actor.teamId,
         tree_id: tree.id,
         tree_version: version.version,
@@ -322,7 +324,12 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
         node_entered_at: at,
         created_at: at,
         updated_at: at,
-      });
+      })
+        .catch((err: unknown) => {
+          // The tree was deleted between reading it and starting on it.
+          if (isForeignKeyViolation(err)) throw notFound('Tree');
+          throw err;
+        });
       return respond(actor, row.id);
     },
 
@@ -346,7 +353,6 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
 
     /** Ticket details and notes; each change is a step, so the history shows who changed what. */
     async update(actor: AuthUser, id: string, body: Parsed<typeof UpdateSessionBody>): Promise<SessionResponse> {
-      await actionable(actor, id);
       await change(actor, id, null, async (tx, row) => {
         if (row.status === 'completed' || row.status === 'abandoned') throw conflict(`This session is ${row.status}: its details can no longer change`);
         const at = now();
@@ -477,7 +483,6 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     },
 
     async pause(actor: AuthUser, id: string): Promise<SessionResponse> {
-      await actionable(actor, id);
       await change(actor, id, null, async (tx, row) => {
         requireActive(row, 'be paused');
         if (row.paused_at) throw conflict('This session is already paused');
@@ -489,7 +494,6 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     },
 
     async resume(actor: AuthUser, id: string): Promise<SessionResponse> {
-      await actionable(actor, id);
       await change(actor, id, null, async (tx, row) => {
         requireActive(row, 'be resumed');
         if (!row.paused_at) throw conflict('This session is not paused');
@@ -547,7 +551,6 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     },
 
     async abandon(actor: AuthUser, id: string, body: Parsed<typeof AbandonSessionBody>): Promise<SessionResponse> {
-      await actionable(actor, id);
       await change(actor, id, null, async (tx, row) => {
         requireActive(row, 'be abandoned');
         const at = now();

@@ -4,7 +4,7 @@ import type { TreeBodyParsed, TreeStatus } from '@flowpilot/contracts';
 import { queryRows, schema, type Db } from '../../db/client.ts';
 import { markdownToText, searchWords } from '../../lib/markdown-text.ts';
 
-const { trees, treeVersions, treeSearchNodes, searchLexicon, users, teams, sessions } = schema;
+const { trees, treeVersions, treeSearchNodes, searchLexicon, users, teams, sessions, sessionSteps } = schema;
 export type TreeRow = typeof trees.$inferSelect;
 export type TreeVersionRow = typeof treeVersions.$inferSelect;
 
@@ -451,8 +451,16 @@ export async function searchTrees(
   return rows;
 }
 
-/** Whether any session ran on the tree: then deleting it archives it instead. */
+/**
+ * Whether any session ran on the tree, as its own tree or entered through a
+ * link (a step on one of its nodes, or standing in it now): then deleting it
+ * archives it instead, so those sessions keep their history.
+ */
 export async function treeHasSessions(db: Db, treeId: string): Promise<boolean> {
-  const rows = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.tree_id, treeId)).limit(1);
-  return rows.length > 0;
+  const rows = await queryRows<{ used: boolean }>(
+    db,
+    sql`select exists (select 1 from ${sessions} where ${sessions.tree_id} = ${treeId} or ${sessions.current_tree_id} = ${treeId})
+      or exists (select 1 from ${sessionSteps} where ${sessionSteps.tree_id} = ${treeId}) as used`,
+  );
+  return rows[0]?.used === true;
 }

@@ -22,6 +22,7 @@ import {
 import type { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
+import { escapeHtml } from '../../lib/html.ts';
 import type { ExportFile } from '../../lib/http.ts';
 import { badRequest, conflict, forbidden, invalid, notFound } from '../../lib/errors.ts';
 import { MermaidParseError, mermaidToTree, treeToMermaid } from './mermaid.ts';
@@ -37,10 +38,6 @@ const canEdit = (actor: AuthUser) => actor.role !== 'technician';
 function visibleStatuses(actor: AuthUser, requested: TreeStatus | undefined): TreeStatus[] {
   if (!canEdit(actor)) return requested && requested !== 'published' ? [] : ['published'];
   return requested ? [requested] : ['draft', 'published'];
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** ts_headline marks matches with U+0001/U+0002 (stripped from stored text); the text is escaped first, so only our <mark> is markup. */

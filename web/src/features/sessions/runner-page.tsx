@@ -34,7 +34,7 @@ import {
   IconPlus,
   IconX,
 } from '@tabler/icons-react';
-import type { PsaResult, SessionResponse, SessionStep, TreeNode } from '@flowpilot/contracts';
+import { formatDuration, type PsaResult, type SessionResponse, type SessionStep, type TreeNode } from '@flowpilot/contracts';
 import { Markdown } from '../../components/markdown.tsx';
 import { NotFoundPage } from '../../components/not-found-page.tsx';
 import { ApiError } from '../../lib/api.ts';
@@ -44,7 +44,6 @@ import { useTree } from '../trees/trees-api.ts';
 import {
   EXPORT_FORMATS,
   exportSession,
-  formatDuration,
   STATUS_COLOR,
   STATUS_LABEL,
   useAbandon,

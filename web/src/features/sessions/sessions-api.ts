@@ -104,17 +104,6 @@ export function exportSession(id: string, format: (typeof EXPORT_FORMATS)[number
   return downloadFile(`/sessions/${id}/export`, `session.${format === 'markdown' ? 'md' : format}`, { format });
 }
 
-/** "45 s", "14 min", "1 h 5 min". */
-export function formatDuration(totalSeconds: number): string {
-  const s = Math.max(0, Math.round(totalSeconds));
-  if (s < 60) return `${s} s`;
-  const minutes = Math.floor(s / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return m ? `${h} h ${m} min` : `${h} h`;
-}
-
 export const STATUS_COLOR: Record<SessionStatus, string> = {
   active: 'blue',
   completed: 'teal',

@@ -3,11 +3,11 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { Badge, Button, Card, Group, Pagination, SegmentedControl, Select, Skeleton, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconListCheck, IconPlayerPlay, IconSearch } from '@tabler/icons-react';
-import { SESSION_STATUSES, type SessionStatus } from '@flowpilot/contracts';
+import { formatDuration, SESSION_STATUSES, type SessionStatus } from '@flowpilot/contracts';
 import { EmptyState } from '../../components/empty-state.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { hasRole, useAuth } from '../../lib/auth.tsx';
-import { formatDuration, SESSIONS_PAGE_SIZE, STATUS_COLOR, STATUS_LABEL, useSessions } from './sessions-api.ts';
+import { SESSIONS_PAGE_SIZE, STATUS_COLOR, STATUS_LABEL, useSessions } from './sessions-api.ts';
 
 /** My sessions (and, for engineers and admins, the team's), with filters kept in the URL. */
 export function SessionsPage() {
