@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyFormbody from '@fastify/formbody';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -29,6 +30,15 @@ import { createAiProvider } from './integrations/ai/index.ts';
 import { createSessionsJobs } from './modules/sessions/sessions.jobs.ts';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 import { createSessionsService } from './modules/sessions/sessions.service.ts';
+import { createMailer, type Mailer } from './integrations/email/mailer.ts';
+import { EventBus } from './lib/events.ts';
+import { eventsRoutes } from './modules/events/events.routes.ts';
+import { createEventsService } from './modules/events/events.service.ts';
+import { createHandoffsJobs } from './modules/handoffs/handoffs.jobs.ts';
+import { handoffsRoutes } from './modules/handoffs/handoffs.routes.ts';
+import { createHandoffsService } from './modules/handoffs/handoffs.service.ts';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
+import { createNotificationsService } from './modules/notifications/notifications.service.ts';
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -39,7 +49,18 @@ export interface AppOptions {
   /** The clock sessions time their steps by (tests move it). */
   now?: () => Date;
   /** Job queue tuning (tests shorten the waits). */
-  jobs?: { retry?: RetryPolicy; psaWaitMs?: number; pollingIntervalSeconds?: number; backstopSeconds?: number; psaTimeoutMs?: number };
+  jobs?: { retry?: RetryPolicy; psaWaitMs?: number; pollingIntervalSeconds?: number; backstopSeconds?: number; psaTimeoutMs?: number; webhookTimeoutMs?: number };
+  /** Live events tuning (tests shorten the heartbeat). */
+  events?: { heartbeatMs?: number };
+  /** Where emails go instead of SMTP_URL / the outbox (tests). */
+  mailer?: Mailer;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The live events bus (tests and benchmarks watch it). */
+    events: EventBus;
+  }
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -107,10 +128,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await jobs.start();
   app.addHook('onClose', async () => jobs.stop());
+  const mailer = options.mailer ?? createMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), from: config.emailFrom });
+  app.addHook('onClose', async () => mailer.close());
   const integrations = createIntegrationsService({
     db,
     box: new SecretBox(config.encryptionKey),
     allowPrivateTargets: config.allowPrivateNetworkTargets,
+    smtpConfigured: Boolean(config.smtpUrl),
+    mailer,
+    publicUrl: config.publicUrl,
+    ...(options.jobs?.webhookTimeoutMs && { webhookTimeoutMs: options.jobs.webhookTimeoutMs }),
     ...(options.jobs?.psaTimeoutMs && { psaTimeoutMs: options.jobs.psaTimeoutMs }),
   });
   const deliveries = createDeliveriesService({
@@ -121,13 +148,42 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.jobs?.retry && { retry: options.jobs.retry }),
     ...(options.jobs?.psaWaitMs !== undefined && { psaWaitMs: options.jobs.psaWaitMs }),
   });
-  await jobs.work('delivery.psa', (data) => deliveries.runPsaDelivery(data), { concurrency: 3 });
+  await jobs.work('delivery.psa', (data) => deliveries.runDelivery(data), { concurrency: 3 });
   const ai = createAiProvider(config.ai);
   if (ai) app.log.info({ provider: ai.label, model: ai.model }, 'AI summaries are on');
   const sessionJobs = createSessionsJobs({ db, jobs, ai, log: app.log });
   // Registered even without AI, so jobs queued while it was configured are drained rather than left waiting.
   await jobs.work('documentation.summarize', (data, job) => sessionJobs.summarizeDocumentation(data, job), { concurrency: 2 });
   const sessions = createSessionsService({ db, trees, psa: deliveries.psaHook, summaries: sessionJobs.summaryHook, ...(options.now && { now: options.now }) });
+
+  const bus = new EventBus(database, { log: app.log, ...(options.events?.heartbeatMs && { heartbeatMs: options.events.heartbeatMs }) });
+  await bus.start();
+  // Before the job queue stops: open streams end first, so clients reconnect to another process.
+  app.addHook('preClose', async () => bus.stop());
+  app.decorate('events', bus);
+  const handoffJobs = createHandoffsJobs({
+    db,
+    deliveries,
+    integrations,
+    bus,
+    jobs,
+    ai,
+    mailer,
+    publicUrl: config.publicUrl,
+    allowPrivateTargets: config.allowPrivateNetworkTargets,
+    ...(options.jobs?.webhookTimeoutMs && { webhookTimeoutMs: options.jobs.webhookTimeoutMs }),
+    log: app.log,
+    ...(options.now && { now: options.now }),
+  });
+  // Each channel has its own queue and workers: one that is down delays only itself.
+  await jobs.work('delivery.slack', (data) => deliveries.runDelivery(data), { concurrency: 2 });
+  await jobs.work('delivery.teams', (data) => deliveries.runDelivery(data), { concurrency: 2 });
+  await jobs.work('delivery.email', (data) => deliveries.runDelivery(data), { concurrency: 4 });
+  await jobs.work('handoff.remind', (data) => handoffJobs.remind(data), { concurrency: 2 });
+  await jobs.work('handoff.package', (data, job) => handoffJobs.enrich(data, job), { concurrency: 2 });
+  const handoffs = createHandoffsService({ db, sessions, deliveries, integrations, bus, jobs, ai: ai !== null, ...(options.now && { now: options.now }) });
+  const notifications = createNotificationsService({ db });
+  const events = createEventsService({ db, bus });
 
   await app.register(healthRoutes, { database });
   await app.register(
@@ -139,6 +195,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(sessionsRoutes, { sessions });
       await api.register(integrationsRoutes, { integrations });
       await api.register(deliveriesRoutes, { deliveries });
+      await api.register(handoffsRoutes, { handoffs });
+      await api.register(notificationsRoutes, { notifications });
+      await api.register(eventsRoutes, { events, auth: { db, tokens } });
     },
     { prefix: '/api/v1' },
   );

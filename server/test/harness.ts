@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance, FastifyServerOptions, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
@@ -46,11 +48,14 @@ export async function createTestDatabase(kind: DbKind): Promise<Database> {
   };
 }
 
+/** Where test apps write files (the email outbox): one folder per test process. */
+const TEST_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'flowpilot-test-'));
+
 export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
   return Object.freeze<Config>({
     port: 0,
     host: '127.0.0.1',
-    dataDir: '/nonexistent',
+    dataDir: TEST_DATA_DIR,
     databaseUrl: undefined,
     databasePoolSize: 10,
     demoData: true,

@@ -22,7 +22,8 @@ describe.each(DB_KINDS)('no input produces a 500 on %s', (kind) => {
     .map((d) => new URLSearchParams(d).toString());
 
   it('holds for every route', async () => {
-    for (const route of t.app.routeAccess) {
+    // The event stream answers 200 and stays open for as long as the client listens: its bad inputs are tested in events.test.ts.
+    for (const route of t.app.routeAccess.filter((r) => !(r.method === 'GET' && r.url === '/api/v1/events'))) {
       await fc.assert(
         fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), pathValue, queryString, async (body, id, query) => {
           const url = route.url.replace(/:(\w+)/g, () => encodeURIComponent(id)) + (query ? `?${query}` : '');

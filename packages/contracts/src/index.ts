@@ -7,4 +7,5 @@ export * from './trees.ts';
 export * from './tree-validation.ts';
 export * from './sessions.ts';
 export * from './integrations.ts';
+export * from './handoffs.ts';
 export * from './format.ts';

@@ -69,14 +69,36 @@ export const PSA_SECRET_FIELDS = {
   halopsa: ['client_secret'],
 } as const satisfies Record<PsaProvider, readonly string[]>;
 
+/** A chat webhook: the address is the credential, so it is write-only like a secret. */
+export const WebhookSettings = z.object({
+  webhook_url: text(2000)
+    .min(1, 'The webhook address is required')
+    .describe(`Write-only: answered as "${SECRET_MASK}"; send it back unchanged to keep the stored one`),
+});
+export type WebhookSettings = z.infer<typeof WebhookSettings>;
+
+export const EmailSettings = z.object({
+  enabled: z.boolean().describe('Email escalations to the engineers concerned (each can still turn them off for themselves)'),
+});
+
 export const UpdateIntegrationsBody = z
-  .object({ psa: PsaSettings.nullable().optional().describe('null turns the PSA push off; left out keeps it as it is') })
+  .object({
+    psa: PsaSettings.nullable().optional().describe('null turns the PSA push off; left out keeps it as it is'),
+    slack: WebhookSettings.nullable().optional().describe('A Slack incoming webhook (https://hooks.slack.com/services/…); null turns Slack off'),
+    teams: WebhookSettings.nullable().optional().describe('A Teams Workflows webhook ("When a Teams webhook request is received"); null turns Teams off'),
+    email: EmailSettings.optional(),
+  })
   .meta({ id: 'UpdateIntegrationsBody' });
 export type UpdateIntegrationsBody = z.input<typeof UpdateIntegrationsBody>;
 
 export const IntegrationsResponse = z
   .object({
     psa: PsaSettings.nullable().describe('Secrets are masked'),
+    slack: WebhookSettings.nullable().describe('The address is masked'),
+    teams: WebhookSettings.nullable().describe('The address is masked'),
+    email: EmailSettings.extend({
+      transport: z.enum(['smtp', 'outbox']).describe("smtp: sent through SMTP_URL; outbox: written as .eml files to the server's outbox folder (no SMTP_URL set)"),
+    }),
     updated_at: z.iso.datetime({ offset: true }).nullable(),
   })
   .meta({ id: 'Integrations' });

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { isStorableText, NodeId } from './trees.ts';
 import { listOf, PageQuery, Uuid } from './common.ts';
 
-const text = (max: number) =>
+/** Trimmed text of at most `max` characters that PostgreSQL can store. */
+export const storableText = (max: number) =>
   z
     .string()
     .trim()
     .max(max)
     .refine(isStorableText, 'Text must not contain NUL characters or broken Unicode');
+const text = storableText;
 const timestamp = () => z.iso.datetime({ offset: true });
 
 export const SESSION_STATUSES = ['active', 'completed', 'escalated', 'requesting_escalation', 'abandoned'] as const;
@@ -67,7 +69,7 @@ export type CompleteSessionBody = z.input<typeof CompleteSessionBody>;
 export const AbandonSessionBody = z.object({ reason: text(2000).optional() }).meta({ id: 'AbandonSessionBody' });
 export type AbandonSessionBody = z.input<typeof AbandonSessionBody>;
 
-export const STEP_KINDS = ['answer', 'note', 'back', 'enter_link', 'return_link', 'off_tree', 'pause', 'resume', 'context', 'complete', 'abandon'] as const;
+export const STEP_KINDS = ['answer', 'note', 'back', 'enter_link', 'return_link', 'off_tree', 'pause', 'resume', 'context', 'complete', 'abandon', 'escalate', 'transfer', 'pickup'] as const;
 export const StepKind = z.enum(STEP_KINDS);
 export type StepKind = z.infer<typeof StepKind>;
 
@@ -169,7 +171,7 @@ export const SessionDocumentation = z
   .object({
     id: Uuid,
     session_id: Uuid,
-    kind: z.enum(['completion', 'escalation']),
+    kind: z.enum(['completion', 'escalation', 'transfer']),
     generated_by: z.enum(['template', 'ai']).describe('Who wrote the summary; an AI summary replaces the template one when ready'),
     summary: z.string(),
     problem: z.string(),

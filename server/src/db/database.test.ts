@@ -36,11 +36,15 @@ describe.each(DB_KINDS)('database on %s', (kind) => {
     const before = await columns(database);
     expect(await tables(database)).toEqual([
       'deliveries',
+      'event_tickets',
+      'events',
       'invites',
       'login_throttle',
+      'notifications',
       'refresh_tokens',
       'search_lexicon',
       'session_documentation',
+      'session_handoffs',
       'session_steps',
       'sessions',
       'team_integrations',

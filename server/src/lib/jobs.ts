@@ -6,7 +6,15 @@ import type { Database, Db } from '../db/client.ts';
  * Every job FlowPilot runs, by name (`domain.action`). Each delivery channel
  * has its own queue, so a channel that is down or slow delays only itself.
  */
-export const QUEUES = ['delivery.psa', 'delivery.slack', 'delivery.teams', 'delivery.email', 'documentation.summarize'] as const;
+export const QUEUES = [
+  'delivery.psa',
+  'delivery.slack',
+  'delivery.teams',
+  'delivery.email',
+  'documentation.summarize',
+  'handoff.package',
+  'handoff.remind',
+] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export interface JobData {
@@ -15,6 +23,10 @@ export interface JobData {
   'delivery.teams': { deliveryId: string; attempt: number };
   'delivery.email': { deliveryId: string; attempt: number };
   'documentation.summarize': { documentationId: string };
+  /** Enrich an escalation package with the AI. */
+  'handoff.package': { handoffId: string };
+  /** One step of the escalation chain: re-announce a handoff nobody picked up yet. */
+  'handoff.remind': { handoffId: string; step: number; notify: 'target' | 'engineers' | 'admins' };
 }
 
 /** How many times a failing job is tried again (with backoff) before pg-boss gives it up as failed. */
@@ -28,6 +40,8 @@ export const JOB_EXPIRE_SECONDS: Record<QueueName, number> = {
   'delivery.email': 120,
   // A model call may take 60 s and be retried in-process twice, with waits between.
   'documentation.summarize': 300,
+  'handoff.package': 300,
+  'handoff.remind': 120,
 };
 
 export type JobHandler<N extends QueueName> = (data: JobData[N], job: Job<JobData[N]>) => Promise<void>;

@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
+import { isPlainObject } from './fake-server.ts';
 
 /**
  * Loads the vendors' published API schemas and validates request bodies against them.
@@ -26,7 +29,8 @@ export function vendorSchemasDir(): string {
   if (!existsSync(dir)) {
     throw new Error(
       `Vendor API schemas not found at ${dir}. Set VENDOR_SCHEMAS_DIR to the directory holding ` +
-        'connectwise-service-api.swagger.json, kaseya-*.yml and halopsa-actions-tickets.json.',
+        'connectwise-service-api.swagger.json, kaseya-*.yml, halopsa-actions-tickets.json, ' +
+        'slack-block-kit.schema.json and adaptive-card-1.4.json.',
     );
   }
   return dir;
@@ -173,4 +177,60 @@ export function checkHaloAction(action: unknown): string[] {
     return toCheck(ajv.compile({ $ref: 'halo#/components/schemas/Actions' }));
   });
   return check(action);
+}
+
+/**
+ * The Slack Block Kit schema is draft 2020-12, which the default Ajv class does not speak.
+ * Its one registered document lets each block type be checked on its own below.
+ */
+function slackAjv(): Ajv2020 {
+  return once('slack', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true, logger: false });
+    addFormats(ajv);
+    ajv.addSchema(JSON.parse(readSchemaFile('slack-block-kit.schema.json')) as AnySchemaObject, 'slack');
+    return ajv;
+  });
+}
+
+/**
+ * A webhook's `blocks` array against the community Block Kit schema. A block of a known
+ * type is checked against its own definition, so the answer names the property at fault
+ * instead of one complaint per block type the union tried.
+ */
+export function checkSlackBlocks(blocks: unknown): string[] {
+  const ajv = slackAjv();
+  const whole = once('slack-blocks', () => ajv.getSchema('slack') as ValidateFunction);
+  // A plain boolean check: the validator's type guard would narrow `blocks` to never below.
+  const valid: (value: unknown) => boolean = whole;
+  if (valid(blocks)) return [];
+  if (!Array.isArray(blocks)) return explain(whole.errors);
+  const errors: string[] = [];
+  blocks.forEach((block: unknown, i) => {
+    const type = isPlainObject(block) && typeof block.type === 'string' ? block.type : null;
+    const ref = type !== null && /^[a-z_]+$/.test(type) ? `slack#/$defs/${type}_block` : null;
+    const check = ref ? ajv.getSchema(ref) : undefined;
+    if (!check) {
+      errors.push(`/${i} is not a known block type (${JSON.stringify(type)})`);
+      return;
+    }
+    if (!check(block)) errors.push(...explain(check.errors).map((e) => `/${i}${e.startsWith('(body)') ? e.slice('(body)'.length) : e}`));
+  });
+  return errors.length > 0 ? errors : explain(whole.errors);
+}
+
+/**
+ * One Adaptive Card (a Teams attachment's `content`) against the Adaptive Cards 1.4 schema.
+ * The file is draft-06 and names itself with `id`, which Ajv 8 refuses, so the draft-06
+ * meta-schema is added and `id` becomes `$id` in memory; the file itself is left alone.
+ */
+export function checkAdaptiveCard(card: unknown): string[] {
+  const check = once('adaptive-card', () => {
+    const require = createRequire(import.meta.url);
+    const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+    ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as AnySchemaObject);
+    addFormats(ajv);
+    const { id, ...doc } = JSON.parse(readSchemaFile('adaptive-card-1.4.json')) as { id: string } & Record<string, unknown>;
+    return toCheck(ajv.compile({ ...doc, $id: id }));
+  });
+  return check(card);
 }

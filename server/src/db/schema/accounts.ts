@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { ChainStep } from '@flowpilot/contracts';
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const timestamps = {
   created_at: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -12,6 +13,8 @@ export const teams = pgTable('teams', {
   name: text('name').notNull(),
   /** Bumped in the transaction of every change to the team's trees: search results cached under an older value are stale. */
   library_version: integer('library_version').notNull().default(0),
+  /** How an escalation nobody picks up is re-announced; null: the default chain. */
+  escalation_chain: jsonb('escalation_chain').$type<ChainStep[]>(),
   ...timestamps,
 });
 
@@ -30,6 +33,8 @@ export const users = pgTable(
     is_active: boolean('is_active').notNull().default(true),
     /** Access tokens issued before this moment are refused (password change, sign-out everywhere, deactivation). */
     tokens_valid_after: timestamp('tokens_valid_after', { withTimezone: true }),
+    /** The user's choice: an email for each escalation sent to them. */
+    escalation_emails: boolean('escalation_emails').notNull().default(true),
     ...timestamps,
   },
   (t) => [

@@ -2,3 +2,4 @@ export * from './accounts.ts';
 export * from './trees.ts';
 export * from './sessions.ts';
 export * from './integrations.ts';
+export * from './handoffs.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { teams, users } from './accounts.ts';
 import { sessions } from './sessions.ts';
 
@@ -13,6 +13,10 @@ export const teamIntegrations = pgTable('team_integrations', {
   psa_settings: jsonb('psa_settings').$type<Record<string, unknown>>(),
   /** The PSA secrets, sealed. */
   psa_secrets: text('psa_secrets'),
+  /** Slack and Teams webhook addresses, sealed: the address is the credential. */
+  chat_secrets: text('chat_secrets'),
+  /** Escalation emails to the engineers concerned (each can still turn them off). */
+  email_enabled: boolean('email_enabled').notNull().default(true),
   updated_by_id: uuid('updated_by_id').references(() => users.id, { onDelete: 'set null' }),
   updated_at: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

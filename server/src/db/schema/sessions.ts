@@ -104,7 +104,7 @@ export const sessionDocumentation = pgTable(
       .notNull()
       .references(() => sessions.id, { onDelete: 'cascade' }),
     team_id: uuid('team_id').notNull(),
-    kind: text('kind', { enum: ['completion', 'escalation'] }).notNull(),
+    kind: text('kind', { enum: ['completion', 'escalation', 'transfer'] }).notNull(),
     generated_by: text('generated_by', { enum: ['template', 'ai'] }).notNull(),
     summary: text('summary').notNull(),
     content: jsonb('content').$type<DocumentationContent>().notNull(),

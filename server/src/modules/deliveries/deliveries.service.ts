@@ -32,6 +32,26 @@ interface Log {
   error: (obj: object, msg: string) => void;
 }
 
+export type DeliveryChannel = repo.DeliveryRow['channel'];
+const queueOf = (channel: DeliveryChannel) => `delivery.${channel}` as const;
+
+/**
+ * Sends one delivery: returns the outside service's reference (or null) or
+ * throws (a `DeliveryError` says whether trying again can help). `resumed`:
+ * an earlier attempt may have gone through (a retry, or a worker that died).
+ */
+export type Sender = (row: repo.DeliveryRow, context: { attempt: number; resumed: boolean }) => Promise<string | null>;
+
+/** What to record and send: the job handler re-reads everything else when it runs. */
+export interface NewDelivery {
+  teamId: string;
+  sessionId: string | null;
+  channel: DeliveryChannel;
+  provider: string | null;
+  target: string;
+  payload: Record<string, unknown>;
+}
+
 /** The marker a PSA note carries, so a retry can see the note is already there. */
 export const noteMarker = (sessionId: string, documentationId: string) => `[FlowPilot session ${sessionId} / documentation ${documentationId}]`;
 
@@ -85,7 +105,7 @@ export function createDeliveriesService(deps: {
       const at = new Date(Date.now() + delay);
       await db.transaction(async (tx) => {
         await repo.update(tx, row.id, { status: 'retrying', last_error: message, next_attempt_at: at });
-        await jobs.send(tx, 'delivery.psa', { deliveryId: row.id, attempt: attempt + 1 }, { startAfter: at });
+        await jobs.send(tx, queueOf(row.channel), { deliveryId: row.id, attempt: attempt + 1 }, { startAfter: at });
       });
       settled.emit(row.id, 'retrying');
       return;
@@ -94,43 +114,75 @@ export function createDeliveriesService(deps: {
     settled.emit(row.id, 'failed');
   }
 
+  /** Writes one documentation note on the PSA ticket; a retry first looks for the note's marker, so it is never written twice. */
+  const sendPsaNote: Sender = async (row, { attempt, resumed }) => {
+    const payload = row.payload as { documentationId: string; ticketId: string };
+    const settings = await integrations.psaSettings(row.team_id);
+    if (!settings) throw new DeliveryError('No PSA is set up for this team any more (or its secrets must be entered again)', { retryable: false });
+    if (!isTicketNumber(payload.ticketId)) throw new DeliveryError(`The ticket id "${payload.ticketId}" is not a ${integrations.label(settings.provider)} ticket number`, { retryable: false });
+    const doc = await sessionsRepo.findDocumentation(db, payload.documentationId);
+    if (!doc) throw new DeliveryError('The documentation was deleted', { retryable: false });
+    const adapter = integrations.adapterFor(settings);
+    const ticketId = Number(payload.ticketId);
+    const marker = noteMarker(doc.session_id, doc.id);
+    // A retry, or a worker that died mid-attempt, may follow a write that went through.
+    const existing = attempt > 1 || resumed ? await adapter.findNote(ticketId, marker) : null;
+    return (
+      existing ??
+      (await adapter.postNote({
+        ticketId,
+        title: `FlowPilot: ${doc.content.tree.title}`.slice(0, 250),
+        text: renderPlainText(doc.content, doc.summary, marker),
+        html: doc.html,
+        marker,
+      }))
+    );
+  };
+
+  const senders = new Map<DeliveryChannel, Sender>([['psa', sendPsaNote]]);
+
   /**
-   * Delivers one documentation note to the team's PSA. Idempotent: a stale
-   * or repeated job claims nothing, and a retry after a lost answer first
-   * looks for the note's marker on the ticket, so a note is never written twice.
+   * Runs one attempt of a delivery. Idempotent: a stale or repeated job
+   * claims nothing; a failure is retried with backoff (or as Retry-After
+   * says) until the attempts run out, then the delivery is `failed`.
    */
-  async function runPsaDelivery(data: { deliveryId: string; attempt: number }): Promise<void> {
+  async function runDelivery(data: { deliveryId: string; attempt: number }): Promise<void> {
     const before = await repo.find(db, data.deliveryId);
     if (!before) return;
     const resumed = before.status === 'sending' && before.attempts === data.attempt;
-    if (!(await repo.claimAttempt(db, data.deliveryId, data.attempt, JOB_EXPIRE_SECONDS['delivery.psa']))) return;
+    if (!(await repo.claimAttempt(db, data.deliveryId, data.attempt, JOB_EXPIRE_SECONDS[queueOf(before.channel)]))) return;
     const row = { ...before, attempts: data.attempt, status: 'sending' as const };
     try {
-      const payload = row.payload as { documentationId: string; ticketId: string };
-      const settings = await integrations.psaSettings(row.team_id);
-      if (!settings) throw new DeliveryError('No PSA is set up for this team any more (or its secrets must be entered again)', { retryable: false });
-      if (!isTicketNumber(payload.ticketId)) throw new DeliveryError(`The ticket id "${payload.ticketId}" is not a ${integrations.label(settings.provider)} ticket number`, { retryable: false });
-      const doc = await sessionsRepo.findDocumentation(db, payload.documentationId);
-      if (!doc) throw new DeliveryError('The documentation was deleted', { retryable: false });
-      const adapter = integrations.adapterFor(settings);
-      const ticketId = Number(payload.ticketId);
-      const marker = noteMarker(doc.session_id, doc.id);
-      // A retry, or a worker that died mid-attempt, may follow a write that went through.
-      const existing = data.attempt > 1 || resumed ? await adapter.findNote(ticketId, marker) : null;
-      const ref =
-        existing ??
-        (await adapter.postNote({
-          ticketId,
-          title: `FlowPilot: ${doc.content.tree.title}`.slice(0, 250),
-          text: renderPlainText(doc.content, doc.summary, marker),
-          html: doc.html,
-          marker,
-        }));
+      const sender = senders.get(row.channel);
+      if (!sender) throw new Error(`no sender for ${row.channel} deliveries`);
+      const ref = await sender(row, { attempt: data.attempt, resumed });
       await repo.update(db, row.id, { status: 'delivered', external_ref: ref, delivered_at: new Date(), last_error: null, next_attempt_at: null });
       settled.emit(row.id, 'delivered');
     } catch (err) {
       await attemptFailed(row, data.attempt, err);
     }
+  }
+
+  /** Records deliveries and enqueues their jobs inside the caller's transaction. */
+  async function enqueue(tx: Db, list: NewDelivery[]): Promise<repo.DeliveryRow[]> {
+    const rows: repo.DeliveryRow[] = [];
+    for (const d of list) {
+      const row = await repo.insert(tx, {
+        team_id: d.teamId,
+        session_id: d.sessionId,
+        channel: d.channel,
+        provider: d.provider,
+        target: d.target,
+        payload: d.payload,
+        status: 'pending',
+        max_attempts: retry.maxAttempts,
+      });
+      rows.push(row);
+    }
+    for (const channel of new Set(rows.map((r) => r.channel))) {
+      await jobs.sendMany(tx, queueOf(channel), rows.filter((r) => r.channel === channel).map((r) => ({ deliveryId: r.id, attempt: 1 })));
+    }
+    return rows;
   }
 
   /** Waits up to `ms` for a delivery to settle in this process, else looks at the row (another process may run it). */
@@ -161,18 +213,17 @@ export function createDeliveriesService(deps: {
     async enqueue(tx, session, documentationId) {
       const settings = await integrations.psaSettings(session.team_id, tx);
       if (!settings || !session.ticket_id) return null;
-      const row = await repo.insert(tx, {
-        team_id: session.team_id,
-        session_id: session.id,
-        channel: 'psa',
-        provider: settings.provider,
-        target: `${integrations.label(settings.provider)} ticket ${session.ticket_id}`,
-        payload: { documentationId, ticketId: session.ticket_id },
-        status: 'pending',
-        max_attempts: retry.maxAttempts,
-      });
-      await jobs.send(tx, 'delivery.psa', { deliveryId: row.id, attempt: 1 });
-      return { deliveryId: row.id, provider: settings.provider };
+      const [row] = await enqueue(tx, [
+        {
+          teamId: session.team_id,
+          sessionId: session.id,
+          channel: 'psa',
+          provider: settings.provider,
+          target: `${integrations.label(settings.provider)} ticket ${session.ticket_id}`,
+          payload: { documentationId, ticketId: session.ticket_id },
+        },
+      ]);
+      return { deliveryId: row!.id, provider: settings.provider };
     },
     async settle(delivery) {
       if (!delivery) return { status: 'no_psa', provider: null, delivery_id: null, message: null };
@@ -187,7 +238,16 @@ export function createDeliveriesService(deps: {
 
   return {
     psaHook,
-    runPsaDelivery,
+    runDelivery,
+    enqueue,
+    /** Sets how deliveries of a channel are sent (the handoffs module sends chat and email). */
+    setSender(channel: DeliveryChannel, sender: Sender) {
+      senders.set(channel, sender);
+    },
+    /** Wakes the workers of the channels these deliveries go through (after their transaction committed). */
+    wake(rows: { channel: DeliveryChannel }[]) {
+      for (const channel of new Set(rows.map((r) => r.channel))) jobs.wake(queueOf(channel));
+    },
 
     async list(actor: AuthUser, query: ListDeliveriesQuery): Promise<DeliveryList> {
       if (actor.role !== 'admin') throw forbidden('Only an admin can do this');
@@ -199,15 +259,17 @@ export function createDeliveriesService(deps: {
     /** Tries a failed (or waiting) delivery again now, with a fresh allowance of attempts. */
     async retry(actor: AuthUser, id: string): Promise<Delivery> {
       if (actor.role !== 'admin') throw forbidden('Only an admin can do this');
+      let channel: DeliveryChannel = 'psa';
       await db.transaction(async (tx) => {
         const row = await repo.lock(tx, actor.teamId, id);
         if (!row) throw notFound('Delivery');
         if (row.status === 'delivered') throw conflict('This was delivered already');
         if (row.status === 'sending') throw conflict('This is being sent right now');
         await repo.update(tx, id, { status: 'retrying', next_attempt_at: new Date(), max_attempts: row.attempts + retry.maxAttempts });
-        await jobs.send(tx, 'delivery.psa', { deliveryId: id, attempt: row.attempts + 1 });
+        await jobs.send(tx, queueOf(row.channel), { deliveryId: id, attempt: row.attempts + 1 });
+        channel = row.channel;
       });
-      jobs.wake('delivery.psa');
+      jobs.wake(queueOf(channel));
       const row = await repo.findInTeam(db, actor.teamId, id);
       if (!row) throw notFound('Delivery');
       return toDelivery(row);

@@ -3,6 +3,7 @@ import { schema, type Db } from '../../db/client.ts';
 
 const { teamIntegrations } = schema;
 export type IntegrationsRow = typeof teamIntegrations.$inferSelect;
+export type NewIntegrationsRow = typeof teamIntegrations.$inferInsert;
 
 export async function find(db: Db, teamId: string): Promise<IntegrationsRow | undefined> {
   const [row] = await db.select().from(teamIntegrations).where(eq(teamIntegrations.team_id, teamId)).limit(1);

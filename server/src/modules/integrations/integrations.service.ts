@@ -9,6 +9,10 @@ import {
 } from '@flowpilot/contracts';
 import type { z } from 'zod';
 import type { Db } from '../../db/client.ts';
+import type { EscalationMessage } from '../../integrations/chat/escalation-message.ts';
+import { buildSlackMessage, postSlack } from '../../integrations/chat/slack.ts';
+import { buildTeamsMessage, postTeams } from '../../integrations/chat/teams.ts';
+import { buildEscalationEmail, type Mailer } from '../../integrations/email/mailer.ts';
 import { DeliveryError } from '../../integrations/outbound.ts';
 import { createPsaAdapter, isTicketNumber, type PsaAdapter } from '../../integrations/psa/index.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
@@ -19,6 +23,19 @@ import * as repo from './integrations.repository.ts';
 
 type UpdateParsed = z.output<typeof UpdateIntegrationsBody>;
 type Secrets = Record<string, string>;
+/** The chat webhook addresses, sealed together. */
+interface ChatSecrets {
+  slack?: string;
+  teams?: string;
+}
+type Problem = { loc: (string | number)[]; msg: string; type: string };
+
+/** Where a team's escalations go besides the bell: the chat webhooks set up and whether email is on. */
+export interface Channels {
+  slackUrl: string | null;
+  teamsUrl: string | null;
+  email: boolean;
+}
 
 const URL_FIELDS = ['site_url', 'zone_lookup_url', 'base_url', 'auth_url'] as const;
 const LABELS: Record<PsaProvider, string> = { connectwise: 'ConnectWise', autotask: 'Autotask', halopsa: 'HaloPSA' };
@@ -28,7 +45,18 @@ export const PSA_TIMEOUT_MS = 30_000;
 
 export type IntegrationsService = ReturnType<typeof createIntegrationsService>;
 
-export function createIntegrationsService(deps: { db: Db; box: SecretBox; allowPrivateTargets: boolean; psaTimeoutMs?: number }) {
+export function createIntegrationsService(deps: {
+  db: Db;
+  box: SecretBox;
+  allowPrivateTargets: boolean;
+  smtpConfigured: boolean;
+  /** Sends the test email. */
+  mailer: Mailer;
+  /** Absolute address of the web app, for links in test messages. */
+  publicUrl: string;
+  psaTimeoutMs?: number;
+  webhookTimeoutMs?: number;
+}) {
   const { db, box } = deps;
   const requireAdmin = (actor: AuthUser) => {
     if (actor.role !== 'admin') throw forbidden('Only an admin can do this');
@@ -44,13 +72,86 @@ export function createIntegrationsService(deps: { db: Db; box: SecretBox; allowP
     }
   }
 
+  function openChat(row: repo.IntegrationsRow | undefined): ChatSecrets {
+    if (!row?.chat_secrets) return {};
+    try {
+      return box.open<ChatSecrets>(row.chat_secrets);
+    } catch {
+      return {};
+    }
+  }
+
   function masked(row: repo.IntegrationsRow | undefined): IntegrationsResponse {
-    if (!row?.psa_provider || !row.psa_settings) return { psa: null, updated_at: row ? row.updated_at.toISOString() : null };
+    const chat = openChat(row);
+    const base = {
+      slack: chat.slack ? { webhook_url: SECRET_MASK } : null,
+      teams: chat.teams ? { webhook_url: SECRET_MASK } : null,
+      email: { enabled: row?.email_enabled ?? true, transport: deps.smtpConfigured ? ('smtp' as const) : ('outbox' as const) },
+      updated_at: row ? row.updated_at.toISOString() : null,
+    };
+    if (!row?.psa_provider || !row.psa_settings) return { psa: null, ...base };
     const provider = row.psa_provider as PsaProvider;
     const secrets = openSecrets(row);
     const shown: Record<string, unknown> = { ...row.psa_settings, provider };
     for (const field of PSA_SECRET_FIELDS[provider]) if (secrets[field]) shown[field] = SECRET_MASK;
-    return { psa: shown as PsaSettings, updated_at: row.updated_at.toISOString() };
+    return { psa: shown as PsaSettings, ...base };
+  }
+
+  /** A problem with an address, or null when it may be called. */
+  async function refusedAddress(value: string, loc: (string | number)[]) {
+    try {
+      await assertAllowedTarget(value, deps.allowPrivateTargets);
+      return null;
+    } catch (err) {
+      if (!(err instanceof TargetRefused)) throw err;
+      return { loc, msg: `This address ${err.message}`, type: 'value_error.url_refused' };
+    }
+  }
+
+  /** The PSA columns to store, or the problems with what was sent. */
+  async function psaColumns(psa: PsaSettings, current: repo.IntegrationsRow | undefined, problems: Problem[]) {
+    for (const field of URL_FIELDS) {
+      const value = (psa as Record<string, unknown>)[field];
+      if (typeof value !== 'string') continue;
+      const problem = await refusedAddress(value, ['body', 'psa', field]);
+      if (problem) problems.push(problem);
+    }
+    const kept = current?.psa_provider === psa.provider && current ? openSecrets(current) : {};
+    const secrets: Secrets = {};
+    const settings: Record<string, unknown> = { ...psa };
+    for (const field of PSA_SECRET_FIELDS[psa.provider]) {
+      const given = (psa as Record<string, unknown>)[field];
+      delete settings[field];
+      const value = typeof given === 'string' && given !== SECRET_MASK ? given : kept[field];
+      if (value) secrets[field] = value;
+      else problems.push({ loc: ['body', 'psa', field], msg: 'Field required', type: 'missing' });
+    }
+    delete settings.provider;
+    return { psa_provider: psa.provider, psa_settings: settings, psa_secrets: box.seal(secrets) };
+  }
+
+  /** A webhook address to keep: the stored one when the mask comes back, else the new one if it is https and allowed. */
+  async function webhook(channel: 'slack' | 'teams', given: { webhook_url: string } | null | undefined, kept: ChatSecrets, problems: Problem[]) {
+    if (given === undefined) return kept[channel];
+    if (given === null) return undefined;
+    if (given.webhook_url === SECRET_MASK) {
+      if (!kept[channel]) problems.push({ loc: ['body', channel, 'webhook_url'], msg: 'Field required', type: 'missing' });
+      return kept[channel];
+    }
+    let url: URL;
+    try {
+      url = new URL(given.webhook_url);
+    } catch {
+      problems.push({ loc: ['body', channel, 'webhook_url'], msg: 'Enter the full webhook address starting with https://', type: 'value_error.url' });
+      return undefined;
+    }
+    if (url.protocol !== 'https:' && !(deps.allowPrivateTargets && url.protocol === 'http:')) {
+      problems.push({ loc: ['body', channel, 'webhook_url'], msg: 'The webhook address must start with https://', type: 'value_error.url' });
+      return undefined;
+    }
+    const problem = await refusedAddress(given.webhook_url, ['body', channel, 'webhook_url']);
+    if (problem) problems.push(problem);
+    return given.webhook_url;
   }
 
   /** The team's PSA settings with their secrets, or null when none is set up (or the secrets cannot be opened). */
@@ -63,60 +164,81 @@ export function createIntegrationsService(deps: { db: Db; box: SecretBox; allowP
     return { ...row.psa_settings, ...secrets, provider } as PsaSettings;
   }
 
+  /** A sample escalation, so the test shows what a real one will look like. */
+  const sample = (actor: AuthUser): EscalationMessage => ({
+    kind: 'escalation',
+    sessionId: '00000000-0000-0000-0000-000000000000',
+    treeTitle: 'Test message',
+    ticketId: null,
+    clientName: 'FlowPilot test',
+    device: null,
+    problem: 'This is a test from the FlowPilot integrations page: no action is needed',
+    reason: `Sent by ${actor.fullName} to check that escalations reach this channel.`,
+    technicianName: actor.fullName,
+    targetName: null,
+    stoppedAt: null,
+    stepsTried: 0,
+    link: `${deps.publicUrl}/escalations`,
+  });
+
+  async function testChannel(actor: AuthUser, channel: 'slack' | 'teams' | 'email'): Promise<TestIntegrationResponse> {
+    const channels = await repo.find(db, actor.teamId);
+    const chat = openChat(channels);
+    const webhook = { timeoutMs: deps.webhookTimeoutMs ?? 10_000, allowPrivate: deps.allowPrivateTargets };
+    try {
+      if (channel === 'slack') {
+        if (!chat.slack) return { ok: false, message: 'Slack is not set up for this team' };
+        await postSlack(chat.slack, buildSlackMessage(sample(actor)), webhook);
+        return { ok: true, message: 'Slack accepted the test message: look for it in the channel' };
+      }
+      if (channel === 'teams') {
+        if (!chat.teams) return { ok: false, message: 'Microsoft Teams is not set up for this team' };
+        await postTeams(chat.teams, buildTeamsMessage(sample(actor)), webhook);
+        // A Workflows webhook answers 202 before the flow runs: a bad card fails later, in the flow's run history.
+        return { ok: true, message: "Teams accepted the test message (202). If it does not appear in the channel, look at the workflow's run history" };
+      }
+      if (channels && !channels.email_enabled) return { ok: false, message: 'Escalation emails are turned off for this team' };
+      const sent = await deps.mailer.send(buildEscalationEmail(sample(actor), { name: actor.fullName, email: actor.email }));
+      return { ok: true, message: `A test email to ${actor.email} was handed over (${sent.where})` };
+    } catch (err) {
+      if (err instanceof DeliveryError) return { ok: false, message: err.message };
+      throw err;
+    }
+  }
+
   return {
     async get(actor: AuthUser): Promise<IntegrationsResponse> {
       requireAdmin(actor);
       return masked(await repo.find(db, actor.teamId));
     },
 
-    /** Saves the settings: addresses are checked against SSRF, secrets sealed, a masked or missing secret keeps the stored one. */
+    /** Saves the settings given (others stay): addresses are checked against SSRF, secrets sealed, a masked or missing secret keeps the stored one. */
     async update(actor: AuthUser, body: UpdateParsed): Promise<IntegrationsResponse> {
       requireAdmin(actor);
       const current = await repo.find(db, actor.teamId);
-      if (body.psa === undefined) return masked(current);
-      if (body.psa === null) {
-        return masked(await repo.upsert(db, { team_id: actor.teamId, psa_provider: null, psa_settings: null, psa_secrets: null, updated_by_id: actor.id, updated_at: new Date() }));
+      const problems: Problem[] = [];
+      const changes: Partial<repo.NewIntegrationsRow> = {};
+      if (body.psa === null) Object.assign(changes, { psa_provider: null, psa_settings: null, psa_secrets: null });
+      else if (body.psa) Object.assign(changes, await psaColumns(body.psa, current, problems));
+      if (body.slack !== undefined || body.teams !== undefined) {
+        const kept = openChat(current);
+        const chat: ChatSecrets = {};
+        const slack = await webhook('slack', body.slack, kept, problems);
+        const teams = await webhook('teams', body.teams, kept, problems);
+        if (slack) chat.slack = slack;
+        if (teams) chat.teams = teams;
+        changes.chat_secrets = chat.slack || chat.teams ? box.seal(chat) : null;
       }
-      const psa = body.psa;
-      const problems: { loc: (string | number)[]; msg: string; type: string }[] = [];
-      for (const field of URL_FIELDS) {
-        const value = (psa as Record<string, unknown>)[field];
-        if (typeof value !== 'string') continue;
-        try {
-          await assertAllowedTarget(value, deps.allowPrivateTargets);
-        } catch (err) {
-          if (!(err instanceof TargetRefused)) throw err;
-          problems.push({ loc: ['body', 'psa', field], msg: `This address ${err.message}`, type: 'value_error.url_refused' });
-        }
-      }
-      const kept = current?.psa_provider === psa.provider && current ? openSecrets(current) : {};
-      const secrets: Secrets = {};
-      const settings: Record<string, unknown> = { ...psa };
-      for (const field of PSA_SECRET_FIELDS[psa.provider]) {
-        const given = (psa as Record<string, unknown>)[field];
-        delete settings[field];
-        const value = typeof given === 'string' && given !== SECRET_MASK ? given : kept[field];
-        if (value) secrets[field] = value;
-        else problems.push({ loc: ['body', 'psa', field], msg: 'Field required', type: 'missing' });
-      }
+      if (body.email) changes.email_enabled = body.email.enabled;
       if (problems.length) throw invalid(problems);
-      delete settings.provider;
-      return masked(
-        await repo.upsert(db, {
-          team_id: actor.teamId,
-          psa_provider: psa.provider,
-          psa_settings: settings,
-          psa_secrets: box.seal(secrets),
-          updated_by_id: actor.id,
-          updated_at: new Date(),
-        }),
-      );
+      if (Object.keys(changes).length === 0) return masked(current);
+      return masked(await repo.upsert(db, { team_id: actor.teamId, ...changes, updated_by_id: actor.id, updated_at: new Date() }));
     },
 
     /** Tries the saved settings and says, in words, what works or what is wrong. */
     async test(actor: AuthUser, channel: 'psa' | 'slack' | 'teams' | 'email', ticketId?: string): Promise<TestIntegrationResponse> {
       requireAdmin(actor);
-      if (channel !== 'psa') return { ok: false, message: `${channel === 'email' ? 'Email' : channel === 'slack' ? 'Slack' : 'Microsoft Teams'} is not set up for this team` };
+      if (channel !== 'psa') return testChannel(actor, channel);
       const settings = await psaSettings(actor.teamId);
       if (!settings) {
         const row = await repo.find(db, actor.teamId);
@@ -132,6 +254,13 @@ export function createIntegrationsService(deps: { db: Db; box: SecretBox; allowP
     },
 
     psaSettings,
+
+    /** The team's chat webhooks (opened) and whether escalation emails are on. */
+    async channels(teamId: string, executor: Db = db): Promise<Channels> {
+      const row = await repo.find(executor, teamId);
+      const chat = openChat(row);
+      return { slackUrl: chat.slack ?? null, teamsUrl: chat.teams ?? null, email: row?.email_enabled ?? true };
+    },
 
     adapterFor(settings: PsaSettings): PsaAdapter {
       return createPsaAdapter(settings, { allowPrivate: deps.allowPrivateTargets, timeoutMs: deps.psaTimeoutMs ?? PSA_TIMEOUT_MS });

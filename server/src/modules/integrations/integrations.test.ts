@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client.ts';
 import { createTestApp, DB_KINDS, type TestApp } from '../../../test/harness.ts';
+import { startSlackFake, type SlackFake } from '../../../test/fakes/slack.ts';
+import { startTeamsFake, type TeamsFake } from '../../../test/fakes/teams.ts';
 
 const connectWise = (overrides: Record<string, unknown> = {}) => ({
   provider: 'connectwise',
@@ -31,7 +33,7 @@ describe.each(DB_KINDS)('team integrations on %s', (kind) => {
     expect((await put(connectWise(), engineer)).statusCode).toBe(403);
     expect((await t.request({ method: 'GET', url: '/api/v1/team/deliveries', token: engineer })).statusCode).toBe(403);
     const none = await t.request({ method: 'GET', url: '/api/v1/team/integrations', token: admin });
-    expect(none.json()).toEqual({ psa: null, updated_at: null });
+    expect(none.json()).toEqual({ psa: null, slack: null, teams: null, email: { enabled: true, transport: 'outbox' }, updated_at: null });
     const test = await t.request({ method: 'POST', url: '/api/v1/team/integrations/test', token: admin, body: { channel: 'psa' } });
     expect(test.json()).toEqual({ ok: false, message: 'No PSA is set up for this team' });
   });
@@ -82,5 +84,74 @@ describe.each(DB_KINDS)('team integrations on %s', (kind) => {
     expect(off.json().psa).toBeNull();
     const [row] = await queryRows<{ psa_secrets: string | null }>(t.database.db, sql`select psa_secrets from team_integrations`);
     expect(row!.psa_secrets).toBeNull();
+  });
+
+  it('keeps chat webhook addresses sealed and masked, refuses plain http and private addresses, and turns email off', async () => {
+    const slackUrl = 'https://93.184.215.14/services/T000/B000/very-secret-token';
+    const saved = await t.request({ method: 'PUT', url: '/api/v1/team/integrations', token: admin, body: { slack: { webhook_url: slackUrl }, email: { enabled: false } } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect(saved.json()).toMatchObject({ slack: { webhook_url: '********' }, teams: null, email: { enabled: false, transport: 'outbox' } });
+    expect(saved.body).not.toContain('very-secret-token');
+    const [row] = await queryRows<{ chat_secrets: string }>(t.database.db, sql`select chat_secrets from team_integrations`);
+    expect(row!.chat_secrets).not.toContain('very-secret-token');
+    // The mask keeps the stored address; other settings are left alone.
+    const kept = await t.request({ method: 'PUT', url: '/api/v1/team/integrations', token: admin, body: { slack: { webhook_url: '********' }, teams: { webhook_url: 'https://93.184.215.14/workflows/abc/triggers/manual/paths/invoke?sig=s3cret' } } });
+    expect(kept.json()).toMatchObject({ slack: { webhook_url: '********' }, teams: { webhook_url: '********' }, email: { enabled: false } });
+    const box = await import('../../lib/secret-box.ts');
+    const [after] = await queryRows<{ chat_secrets: string }>(t.database.db, sql`select chat_secrets from team_integrations`);
+    expect(new box.SecretBox('test-encryption-key-test-encryption-key-0123').open(after!.chat_secrets)).toEqual({ slack: slackUrl, teams: 'https://93.184.215.14/workflows/abc/triggers/manual/paths/invoke?sig=s3cret' });
+    for (const bad of ['http://93.184.215.14/hook', 'https://127.0.0.1/hook', 'https://10.0.0.8/hook', 'not a url']) {
+      const res = await t.request({ method: 'PUT', url: '/api/v1/team/integrations', token: admin, body: { teams: { webhook_url: bad } } });
+      expect(res.statusCode, bad).toBe(422);
+      expect(res.json().detail[0].loc).toEqual(['body', 'teams', 'webhook_url']);
+    }
+    const email = await t.request({ method: 'POST', url: '/api/v1/team/integrations/test', token: admin, body: { channel: 'email' } });
+    expect(email.json()).toEqual({ ok: false, message: 'Escalation emails are turned off for this team' });
+    const off = await t.request({ method: 'PUT', url: '/api/v1/team/integrations', token: admin, body: { slack: null, teams: null, email: { enabled: true } } });
+    expect(off.json()).toMatchObject({ slack: null, teams: null, email: { enabled: true } });
+    const none = await t.request({ method: 'POST', url: '/api/v1/team/integrations/test', token: admin, body: { channel: 'slack' } });
+    expect(none.json()).toEqual({ ok: false, message: 'Slack is not set up for this team' });
+    // Without SMTP_URL the test email lands in the outbox as a file.
+    const outbox = await t.request({ method: 'POST', url: '/api/v1/team/integrations/test', token: admin, body: { channel: 'email' } });
+    expect(outbox.json().ok).toBe(true);
+    expect(outbox.json().message).toMatch(/admin@flowpilot\.test/);
+  });
+});
+
+describe.each(DB_KINDS)('the chat "send test" buttons on %s', (kind) => {
+  let t: TestApp;
+  let admin: string;
+  let slack: SlackFake;
+  let teams: TeamsFake;
+  beforeAll(async () => {
+    [slack, teams] = await Promise.all([startSlackFake(), startTeamsFake()]);
+    t = await createTestApp(kind, { config: { allowPrivateNetworkTargets: true } });
+    admin = await t.tokenFor('admin');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all([slack?.close(), teams?.close()]);
+  });
+
+  it('sends a sample escalation that the services accept, and says in words what is wrong when they refuse', async () => {
+    const saved = await t.request({ method: 'PUT', url: '/api/v1/team/integrations', token: admin, body: { slack: { webhook_url: slack.webhookUrl }, teams: { webhook_url: teams.webhookUrl } } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const okSlack = await t.request({ method: 'POST', url: '/api/v1/team/integrations/test', token: admin, body: { channel: 'slack' } });
+    expect(okSlack.json()).toMatchObject({ ok: true });
+    expect(slack.accepted).toHaveLength(1);
+    expect(JSON.stringify(slack.accepted[0]!.body)).toContain('Morgan Price');
+    const okTeams = await t.request({ method: 'POST', url: '/api/v1/team/integrations/test', token: admin, body: { channel: 'teams' } });
+    expect(okTeams.json()).toMatchObject({ ok: true });
+    expect(teams.accepted).toHaveLength(1);
+
+    await t.request({ method: 'PUT', url: '/api/v1/team/integrations', token: admin, body: { slack: { webhook_url: slack.unknownWebhookUrl } } });
+    const revoked = await t.request({ method: 'POST', url: '/api/v1/team/integrations/test', token: admin, body: { channel: 'slack' } });
+    expect(revoked.json().ok).toBe(false);
+    expect(revoked.json().message).toMatch(/set up again|set it up again|again/i);
+    expect(revoked.body).not.toContain(slack.unknownWebhookUrl);
+    await t.request({ method: 'PUT', url: '/api/v1/team/integrations', token: admin, body: { teams: { webhook_url: teams.badSignatureUrl } } });
+    const refused = await t.request({ method: 'POST', url: '/api/v1/team/integrations/test', token: admin, body: { channel: 'teams' } });
+    expect(refused.json().ok).toBe(false);
+    expect(refused.body).not.toContain('sig=');
   });
 });

@@ -4,6 +4,14 @@ import type { DocumentationContent } from '../../db/schema/sessions.ts';
 import type { SessionWithNames, StepWithName } from './sessions.repository.ts';
 
 type DocStep = SessionDocumentation['steps'][number];
+export type DocumentationKind = SessionDocumentation['kind'];
+
+/** What the documentation says at its end when there is no resolution. */
+const OPEN_ENDING: Record<DocumentationKind, string | null> = {
+  completion: null,
+  escalation: 'Escalated to a senior engineer.',
+  transfer: 'Handed over to a colleague, who continues the session.',
+};
 
 /** One step in words, as the documentation and the PSA note show it. */
 export function describeStep(step: StepWithName): string {
@@ -31,6 +39,12 @@ export function describeStep(step: StepWithName): string {
       return 'Completed';
     case 'abandon':
       return 'Abandoned';
+    case 'escalate':
+      return `Escalated at ${node}`;
+    case 'transfer':
+      return `Handed over at ${node}`;
+    case 'pickup':
+      return 'Picked up the escalation';
     default:
       return step.kind;
   }
@@ -65,13 +79,13 @@ export function buildContent(session: SessionWithNames, steps: StepWithName[], t
 }
 
 /** The deterministic summary, used at once and whenever no AI provider is configured or it fails. */
-export function templateSummary(content: DocumentationContent, kind: 'completion' | 'escalation', technician: string | null): string {
+export function templateSummary(content: DocumentationContent, kind: DocumentationKind, technician: string | null): string {
   const moves = content.steps.filter((s) => s.kind === 'answer' || s.kind === 'off_tree').length;
   const problem = content.problem ? `"${content.problem}"` : 'the reported problem';
   const client = content.environment.client_name ? ` for ${content.environment.client_name}` : '';
   const ticket = content.environment.ticket_id ? ` (ticket ${content.environment.ticket_id})` : '';
   const who = technician ?? 'The technician';
-  const outcome = kind === 'completion' ? 'resolved' : 'escalated';
+  const outcome = kind === 'completion' ? 'resolved' : kind === 'escalation' ? 'escalated' : 'handed over';
   const base = `${who} ${outcome} ${problem}${client}${ticket} with the "${content.tree.title}" tree in ${formatDuration(content.total_seconds)} over ${moves} step${moves === 1 ? '' : 's'}.`;
   if (kind === 'completion' && content.resolution) return `${base} Resolution: ${content.resolution}`;
   return base;
@@ -90,7 +104,7 @@ export function environmentLines(content: DocumentationContent): [string, string
   return rows;
 }
 
-export function renderMarkdown(content: DocumentationContent, summary: string, kind: 'completion' | 'escalation'): string {
+export function renderMarkdown(content: DocumentationContent, summary: string, kind: DocumentationKind): string {
   const lines = [`# Session documentation: ${mdInline(content.tree.title)}`, '', `**Summary.** ${mdInline(summary)}`, '', '## Problem', '', content.problem ? mdInline(content.problem) : '_Not recorded._', '', '## Environment', ''];
   for (const [k, v] of environmentLines(content)) lines.push(`- **${k}:** ${mdInline(v)}`);
   lines.push('', '## Steps', '');
@@ -103,11 +117,11 @@ export function renderMarkdown(content: DocumentationContent, summary: string, k
     lines.push(`${i + 1}. ${mdInline(s.title)}${answer}${outcome}${time}`);
     if (s.note) lines.push(`   > ${mdInline(s.note)}`);
   });
-  lines.push('', kind === 'completion' ? '## Resolution' : '## Outcome', '', content.resolution ? mdInline(content.resolution) : kind === 'escalation' ? 'Escalated to a senior engineer.' : '_Not recorded._', '');
+  lines.push('', kind === 'completion' ? '## Resolution' : '## Outcome', '', content.resolution ? mdInline(content.resolution) : (OPEN_ENDING[kind] ?? '_Not recorded._'), '');
   return lines.join('\n');
 }
 
-export function renderHtml(content: DocumentationContent, summary: string, kind: 'completion' | 'escalation'): string {
+export function renderHtml(content: DocumentationContent, summary: string, kind: DocumentationKind): string {
   const steps = content.steps.filter(documented);
   const env = environmentLines(content)
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
@@ -121,7 +135,7 @@ export function renderHtml(content: DocumentationContent, summary: string, kind:
       return `<li>${escapeHtml(s.title)}${answer}${outcome}${time}${note}</li>`;
     })
     .join('');
-  const end = content.resolution ? escapeHtml(content.resolution) : kind === 'escalation' ? 'Escalated to a senior engineer.' : '<em>Not recorded.</em>';
+  const end = content.resolution ? escapeHtml(content.resolution) : (OPEN_ENDING[kind] ?? '<em>Not recorded.</em>');
   return [
     `<h1>Session documentation: ${escapeHtml(content.tree.title)}</h1>`,
     `<p><strong>Summary.</strong> ${escapeHtml(summary)}</p>`,

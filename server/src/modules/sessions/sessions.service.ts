@@ -22,7 +22,7 @@ import type { AuthUser } from '../../lib/auth-guard.ts';
 import { AppError, conflict, forbidden, notFound, unprocessable } from '../../lib/errors.ts';
 import type { TreesService } from '../trees/trees.service.ts';
 import type { ExportFile } from '../../lib/http.ts';
-import { buildContent, renderHtml, renderMarkdown, templateSummary } from './documentation.ts';
+import { buildContent, renderHtml, renderMarkdown, templateSummary, type DocumentationKind } from './documentation.ts';
 import { exportSession } from './session-export.ts';
 import { choicesAt, move, MoveError, type Position } from './session-engine.ts';
 import * as repo from './sessions.repository.ts';
@@ -240,13 +240,14 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     node_paused_ms: 0,
   });
 
-  async function writeDocumentation(tx: Db, actor: AuthUser, id: string, kind: 'completion' | 'escalation', at: Date) {
+  /** Writes the documentation of the session as it stands in `tx`; returns it with the session and steps it was written from. */
+  async function writeDocumentationOf(tx: Db, actor: AuthUser, id: string, kind: DocumentationKind, at: Date) {
     const session = await repo.findInTeam(tx, actor.teamId, id);
     if (!session) throw notFound('Session');
     const steps = await repo.listSteps(tx, id);
     const content = buildContent(session, steps, totalSeconds(session, at));
     const summary = templateSummary(content, kind, session.user_name);
-    return repo.insertDocumentation(tx, {
+    const documentation = await repo.insertDocumentation(tx, {
       session_id: id,
       team_id: session.team_id,
       kind,
@@ -258,6 +259,11 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       created_at: at,
       updated_at: at,
     });
+    return { documentation, session, steps };
+  }
+
+  async function writeDocumentation(tx: Db, actor: AuthUser, id: string, kind: DocumentationKind, at: Date) {
+    return (await writeDocumentationOf(tx, actor, id, kind, at)).documentation;
   }
 
   function toDocumentation(row: repo.DocumentationRow): SessionDocumentation {
@@ -303,6 +309,8 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     respond,
     documentationFor,
     toDocumentation,
+    /** For the handoffs module, which hands sessions over through the same rules and records. */
+    internals: { canSee, canAct, notYours, positionOf, nodeAt, nodeFields, nodeElapsedMs, appendStep, writeDocumentationOf, summaries },
 
     async start(actor: AuthUser, body: Parsed<typeof StartSessionBody>): Promise<SessionResponse> {
       const { tree, version } = await trees.currentGraph(actor, body.tree_id);

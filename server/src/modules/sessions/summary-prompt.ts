@@ -35,10 +35,10 @@ function endUserId(teamId: string): string {
  * environment, steps with their answers, notes and outcomes, and the
  * resolution. Technicians' names and anything secret stay out.
  */
-export function summaryPrompt(doc: { team_id: string; kind: 'completion' | 'escalation'; content: DocumentationContent }): TextPrompt {
+export function summaryPrompt(doc: { team_id: string; kind: 'completion' | 'escalation' | 'transfer'; content: DocumentationContent }): TextPrompt {
   const { content } = doc;
   const head = [
-    `Session record (${doc.kind === 'completion' ? 'resolved' : 'escalated to a senior engineer'})`,
+    `Session record (${doc.kind === 'completion' ? 'resolved' : doc.kind === 'escalation' ? 'escalated to a senior engineer' : 'handed over to a colleague'})`,
     `Problem: ${content.problem ? field(content.problem) : 'not recorded'}`,
     ...environmentLines(content).map(([k, v]) => `${k}: ${field(v)}`),
     'Steps:',

@@ -81,6 +81,9 @@ const STEP_LABEL: Record<SessionStep['kind'], string> = {
   context: 'Ticket details',
   complete: 'Completed',
   abandon: 'Abandoned',
+  escalate: 'Escalated',
+  transfer: 'Handed over',
+  pickup: 'Picked up',
 };
 
 function StepItem({ step }: { step: SessionStep }) {

@@ -1,0 +1,335 @@
+import type { ServerResponse } from 'node:http';
+import { and, asc, eq, gt, lt, or, sql } from 'drizzle-orm';
+import pg from 'pg';
+import type { EventData, EventType } from '@flowpilot/contracts';
+import type { Database, Db } from '../db/client.ts';
+import { events } from '../db/schema/index.ts';
+
+/** The PostgreSQL channel every process LISTENs on. */
+export const EVENTS_CHANNEL = 'flowpilot_events';
+
+/** NOTIFY payloads must stay under 8,000 bytes; events are split over several notifications below this. */
+const NOTIFY_LIMIT = 7_500;
+
+/** A live event to store and send: to one user, or to every engineer and admin of the team. */
+export type NewEvent = {
+  [T in EventType]: { teamId: string; type: T; data: EventData[T] } & ({ audience: 'user'; userId: string } | { audience: 'staff' });
+}[EventType];
+
+/** An event as stored, with the id a client resumes from. */
+export interface StoredEvent {
+  id: number;
+  team_id: string;
+  audience: 'user' | 'staff';
+  user_id: string | null;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** One open event stream. */
+interface Stream {
+  userId: string;
+  teamId: string;
+  staff: boolean;
+  res: ServerResponse;
+  /** The last event id written to this stream. */
+  lastId: number;
+  /** While the stream replays stored events, live ones wait here. */
+  pending: StoredEvent[] | null;
+}
+
+interface Log {
+  info: (obj: object, msg: string) => void;
+  warn: (obj: object, msg: string) => void;
+  error: (obj: object, msg: string) => void;
+}
+
+export interface EventBusOptions {
+  log: Log;
+  /** Comment lines keep proxies and browsers from closing an idle stream. */
+  heartbeatMs?: number;
+  /** Stored events older than this are deleted; a stream resuming from further back misses them. */
+  retentionMs?: number;
+  /** A stream whose client reads nothing while this much waits unsent is closed (it resumes on reconnect). */
+  maxBufferedBytes?: number;
+}
+
+/** How an event is written on the wire: one string per event, shared by every stream it goes to. */
+function frame(event: StoredEvent): string {
+  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+/**
+ * Live events. An event is stored in the transaction that causes it and
+ * announced there with `pg_notify`, which PostgreSQL (and PGlite) deliver
+ * only when that transaction commits: a rolled-back change announces
+ * nothing, a committed one reaches every process listening, and the process
+ * that holds the user's stream writes it. Stored events let a stream that
+ * reconnects replay what it missed (`Last-Event-ID`).
+ */
+export class EventBus {
+  readonly #database: Database;
+  readonly #log: Log;
+  readonly #heartbeatMs: number;
+  readonly #retentionMs: number;
+  readonly #maxBuffered: number;
+  readonly #byUser = new Map<string, Set<Stream>>();
+  readonly #staffByTeam = new Map<string, Set<Stream>>();
+  #count = 0;
+  #listener: pg.Client | null = null;
+  #unlisten: (() => Promise<void>) | null = null;
+  #timers: NodeJS.Timeout[] = [];
+  #stopped = false;
+  /** Called with each event this process receives (tests and benchmarks watch it). */
+  onReceive: ((event: StoredEvent) => void) | null = null;
+
+  constructor(database: Database, options: EventBusOptions) {
+    this.#database = database;
+    this.#log = options.log;
+    this.#heartbeatMs = options.heartbeatMs ?? 20_000;
+    this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
+    this.#maxBuffered = options.maxBufferedBytes ?? 256 * 1024;
+  }
+
+  /** Open streams in this process. */
+  get streamCount(): number {
+    return this.#count;
+  }
+
+  /** Starts listening for events from every process, and the heartbeat and clean-up timers. */
+  async start(): Promise<void> {
+    await this.#listen();
+    this.#timers.push(setInterval(() => this.#heartbeat(), this.#heartbeatMs).unref());
+    const clean = () => void this.#cleanUp().catch((err: unknown) => this.#log.warn({ err: { message: String(err) } }, 'could not delete old events'));
+    this.#timers.push(setInterval(clean, 3600_000).unref());
+    clean();
+  }
+
+  async #listen(): Promise<void> {
+    if (this.#database.kind === 'pglite') {
+      this.#unlisten = await this.#database.pglite!.listen(EVENTS_CHANNEL, (payload) => this.#received(payload));
+      return;
+    }
+    const client = new pg.Client({ connectionString: this.#database.url, application_name: 'flowpilot-events' });
+    client.on('notification', (msg) => {
+      if (msg.channel === EVENTS_CHANNEL && msg.payload) this.#received(msg.payload);
+    });
+    client.on('error', (err) => {
+      this.#log.warn({ err: { message: err.message } }, 'the live events connection failed; reconnecting');
+      void client.end().catch(() => {});
+      if (this.#listener === client) this.#listener = null;
+      this.#reconnect(1);
+    });
+    await client.connect();
+    await client.query(`listen ${EVENTS_CHANNEL}`);
+    this.#listener = client;
+  }
+
+  /** After the listening connection came back, streams replay what was announced while it was down. */
+  #reconnect(attempt: number): void {
+    if (this.#stopped) return;
+    const delay = Math.min(10_000, 250 * 2 ** attempt);
+    setTimeout(() => {
+      if (this.#stopped) return;
+      this.#listen()
+        .then(() => this.#catchUpAll())
+        .catch((err: unknown) => {
+          this.#log.warn({ err: { message: String(err) }, attempt }, 'could not reconnect the live events connection');
+          this.#reconnect(attempt + 1);
+        });
+    }, delay).unref();
+  }
+
+  async #catchUpAll(): Promise<void> {
+    const all = new Set<Stream>();
+    for (const set of this.#byUser.values()) for (const s of set) all.add(s);
+    for (const s of all) await this.#replay(s).catch(() => this.#end(s));
+  }
+
+  /** Stores events and announces them on commit of `tx`. Returns them as stored. */
+  async record(tx: Db, list: NewEvent[]): Promise<StoredEvent[]> {
+    if (list.length === 0) return [];
+    const rows = (await tx
+      .insert(events)
+      .values(
+        list.map((e) => ({
+          team_id: e.teamId,
+          audience: e.audience,
+          user_id: e.audience === 'user' ? e.userId : null,
+          type: e.type,
+          data: e.data as Record<string, unknown>,
+        })),
+      )
+      .returning({ id: events.id, team_id: events.team_id, audience: events.audience, user_id: events.user_id, type: events.type, data: events.data })) as StoredEvent[];
+    let chunk: StoredEvent[] = [];
+    let size = 2;
+    const flush = async () => {
+      if (chunk.length) await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(chunk)})`);
+      chunk = [];
+      size = 2;
+    };
+    for (const row of rows) {
+      const length = Buffer.byteLength(JSON.stringify(row)) + 1;
+      if (size + length > NOTIFY_LIMIT) await flush();
+      if (length + 2 > NOTIFY_LIMIT) {
+        // Too big to announce: the streams concerned replay it from the table.
+        await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify([{ ...row, data: null }])})`);
+        continue;
+      }
+      chunk.push(row);
+      size += length;
+    }
+    await flush();
+    return rows;
+  }
+
+  #received(payload: string): void {
+    let list: (StoredEvent & { data: Record<string, unknown> | null })[];
+    try {
+      list = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    for (const event of list) {
+      if (event.data === null) {
+        for (const s of this.#audience(event)) void this.#replay(s).catch(() => this.#end(s));
+        continue;
+      }
+      this.onReceive?.(event);
+      const text = frame(event);
+      for (const s of this.#audience(event)) this.#deliver(s, event, text);
+    }
+  }
+
+  #audience(event: StoredEvent): Iterable<Stream> {
+    if (event.audience === 'user') return event.user_id ? (this.#byUser.get(event.user_id) ?? []) : [];
+    return this.#staffByTeam.get(event.team_id) ?? [];
+  }
+
+  #deliver(stream: Stream, event: StoredEvent, text = frame(event)): void {
+    if (stream.pending) {
+      stream.pending.push(event);
+      return;
+    }
+    // Transactions may commit out of id order: a live event is written whatever its id.
+    if (event.id > stream.lastId) stream.lastId = event.id;
+    this.#write(stream, text);
+  }
+
+  #write(stream: Stream, text: string): void {
+    if (stream.res.writableEnded || stream.res.destroyed) return;
+    stream.res.write(text);
+    if (stream.res.writableLength > this.#maxBuffered) {
+      this.#log.warn({ userId: stream.userId }, 'an event stream is not reading; closing it (it resumes on reconnect)');
+      this.#end(stream);
+    }
+  }
+
+  #heartbeat(): void {
+    for (const set of this.#byUser.values()) for (const s of set) if (!s.pending) this.#write(s, ': keep-alive\n\n');
+  }
+
+  /** Stored events this user should see after `afterId`, oldest first. */
+  async eventsAfter(user: { id: string; teamId: string; staff: boolean }, afterId: number, limit = 1000): Promise<StoredEvent[]> {
+    const mine = eq(events.user_id, user.id);
+    const who = user.staff ? or(mine, and(eq(events.team_id, user.teamId), eq(events.audience, 'staff'))) : mine;
+    return (await this.#database.db
+      .select({ id: events.id, team_id: events.team_id, audience: events.audience, user_id: events.user_id, type: events.type, data: events.data })
+      .from(events)
+      .where(and(gt(events.id, afterId), who))
+      .orderBy(asc(events.id))
+      .limit(limit)) as StoredEvent[];
+  }
+
+  /** Writes what the stream missed since its last id, then what arrived meanwhile. */
+  async #replay(stream: Stream): Promise<void> {
+    if (stream.pending) return;
+    stream.pending = [];
+    const replayed = new Set<number>();
+    try {
+      for (;;) {
+        const missed = await this.eventsAfter({ id: stream.userId, teamId: stream.teamId, staff: stream.staff }, stream.lastId);
+        for (const e of missed) {
+          stream.lastId = e.id;
+          replayed.add(e.id);
+          this.#write(stream, frame(e));
+        }
+        if (missed.length < 1000) break;
+      }
+    } finally {
+      const waiting = stream.pending;
+      stream.pending = null;
+      for (const e of waiting ?? []) if (!replayed.has(e.id)) this.#deliver(stream, e);
+    }
+  }
+
+  /**
+   * Takes over a hijacked response as an event stream: headers, the retry
+   * hint, then (given a last id) every stored event after it, then live
+   * events as they come. Ends when the client goes away.
+   */
+  async open(res: ServerResponse, user: { id: string; teamId: string; staff: boolean }, lastEventId: number | null): Promise<void> {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const stream: Stream = { userId: user.id, teamId: user.teamId, staff: user.staff, res, lastId: lastEventId ?? 0, pending: null };
+    if (lastEventId === null) {
+      // A new client loads the current state itself; from here on it misses nothing.
+      const [latest] = await this.#database.db.select({ id: sql<number>`coalesce(max(${events.id}), 0)::int8` }).from(events);
+      stream.lastId = Number(latest?.id ?? 0);
+    }
+    this.#add(stream);
+    res.on('close', () => this.#remove(stream));
+    // Gone while the query ran: 'close' has fired already.
+    if (res.destroyed) this.#remove(stream);
+    if (lastEventId !== null) await this.#replay(stream);
+  }
+
+  #add(stream: Stream): void {
+    let mine = this.#byUser.get(stream.userId);
+    if (!mine) this.#byUser.set(stream.userId, (mine = new Set()));
+    mine.add(stream);
+    if (stream.staff) {
+      let team = this.#staffByTeam.get(stream.teamId);
+      if (!team) this.#staffByTeam.set(stream.teamId, (team = new Set()));
+      team.add(stream);
+    }
+    this.#count++;
+  }
+
+  #remove(stream: Stream): void {
+    const mine = this.#byUser.get(stream.userId);
+    if (!mine?.delete(stream)) return;
+    if (mine.size === 0) this.#byUser.delete(stream.userId);
+    const team = this.#staffByTeam.get(stream.teamId);
+    team?.delete(stream);
+    if (team?.size === 0) this.#staffByTeam.delete(stream.teamId);
+    this.#count--;
+  }
+
+  #end(stream: Stream): void {
+    this.#remove(stream);
+    stream.res.destroy();
+  }
+
+  async #cleanUp(): Promise<void> {
+    await this.#database.db.delete(events).where(lt(events.created_at, new Date(Date.now() - this.#retentionMs)));
+  }
+
+  /** Ends every stream (clients reconnect elsewhere) and stops listening. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers) clearInterval(t);
+    const all = new Set<Stream>();
+    for (const set of this.#byUser.values()) for (const s of set) all.add(s);
+    for (const s of all) this.#end(s);
+    if (this.#unlisten) await this.#unlisten().catch(() => {});
+    const listener = this.#listener;
+    this.#listener = null;
+    if (listener) await listener.end().catch(() => {});
+  }
+}
