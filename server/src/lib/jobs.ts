@@ -116,12 +116,12 @@ export class JobQueue {
     return id;
   }
 
-  /** Enqueues many jobs of one queue inside the caller's transaction in one statement (with the queue's defaults). Returns the new jobs' ids. */
-  async sendMany<N extends QueueName>(tx: Db, name: N, data: JobData[N][]): Promise<string[]> {
+  /** Enqueues many jobs of one queue inside the caller's transaction in one statement (with the queue's defaults; `startAfter[i]` delays job i). Returns the new jobs' ids. */
+  async sendMany<N extends QueueName>(tx: Db, name: N, data: JobData[N][], startAfter?: Date[]): Promise<string[]> {
     if (!this.#started) throw new Error('the job queue is not started');
     if (data.length === 0) return [];
     const db = fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql);
-    const ids = await this.#boss.insert(name, data.map((d) => ({ data: d })), { db, returnId: true });
+    const ids = await this.#boss.insert(name, data.map((d, i) => ({ data: d, ...(startAfter?.[i] && { startAfter: startAfter[i] }) })), { db, returnId: true });
     if (ids?.length !== data.length) throw new Error(`could not enqueue ${data.length} ${name} jobs`);
     return ids;
   }

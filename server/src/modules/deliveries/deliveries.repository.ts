@@ -11,6 +11,12 @@ export async function insert(db: Db, values: typeof deliveries.$inferInsert): Pr
   return row;
 }
 
+/** Several deliveries in one statement, in the order given. */
+export async function insertMany(db: Db, values: (typeof deliveries.$inferInsert)[]): Promise<DeliveryRow[]> {
+  if (values.length === 0) return [];
+  return db.insert(deliveries).values(values).returning();
+}
+
 export async function find(db: Db, id: string): Promise<DeliveryRow | undefined> {
   const [row] = await db.select().from(deliveries).where(eq(deliveries.id, id)).limit(1);
   return row;

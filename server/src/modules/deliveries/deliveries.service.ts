@@ -165,20 +165,19 @@ export function createDeliveriesService(deps: {
 
   /** Records deliveries and enqueues their jobs inside the caller's transaction. */
   async function enqueue(tx: Db, list: NewDelivery[]): Promise<repo.DeliveryRow[]> {
-    const rows: repo.DeliveryRow[] = [];
-    for (const d of list) {
-      const row = await repo.insert(tx, {
+    const rows = await repo.insertMany(
+      tx,
+      list.map((d) => ({
         team_id: d.teamId,
         session_id: d.sessionId,
         channel: d.channel,
         provider: d.provider,
         target: d.target,
         payload: d.payload,
-        status: 'pending',
+        status: 'pending' as const,
         max_attempts: retry.maxAttempts,
-      });
-      rows.push(row);
-    }
+      })),
+    );
     for (const channel of new Set(rows.map((r) => r.channel))) {
       await jobs.sendMany(tx, queueOf(channel), rows.filter((r) => r.channel === channel).map((r) => ({ deliveryId: r.id, attempt: 1 })));
     }

@@ -103,7 +103,7 @@ export function createHandoffsService(deps: {
   deliveries: DeliveriesService;
   integrations: IntegrationsService;
   bus: EventBus;
-  jobs: Pick<JobQueue, 'send' | 'wake'>;
+  jobs: Pick<JobQueue, 'send' | 'sendMany' | 'wake'>;
   /** True when an AI provider is configured to enrich packages. */
   ai: boolean;
   now?: () => Date;
@@ -220,10 +220,12 @@ export function createHandoffsService(deps: {
       if (escalating) {
         events.push({ teamId: actor.teamId, audience: 'staff', type: 'escalation.created', data: { session_id: sessionId, handoff_id: handoffRow.id } });
         events.push({ teamId: actor.teamId, audience: 'staff', type: 'queue.count', data: { count: await repo.queueCount(tx, actor.teamId) } });
-        const base = at.getTime();
-        for (const [i, step] of chain.entries()) {
-          await jobs.send(tx, 'handoff.remind', { handoffId: handoffRow.id, step: i, notify: step.notify }, { startAfter: new Date(base + step.after_minutes * 60_000) });
-        }
+        await jobs.sendMany(
+          tx,
+          'handoff.remind',
+          chain.map((step, i) => ({ handoffId: handoffRow.id, step: i, notify: step.notify })),
+          chain.map((step) => new Date(at.getTime() + step.after_minutes * 60_000)),
+        );
         if (deps.ai) await jobs.send(tx, 'handoff.package', { handoffId: handoffRow.id });
       }
       await bus.record(tx, events);
