@@ -15,6 +15,14 @@
  * (bench/jobs.ts), each in a process of its own on core 0 with a fresh
  * database, on PGlite and on PostgreSQL.
  *
+ * Last, the escalation and live-event scenarios (bench/escalations.ts): a
+ * process of its own on this core that starts FlowPilot on core 0 with a fresh
+ * database, writes escalate-latency, live-delivery-1000, live-delivery-5000
+ * and stream-memory.json, and gives the section "Escalations and live
+ * events" of summary.md. A correctness failure there (a stream missing an
+ * event, …) is written in the summary and makes `npm run bench` exit 1.
+ * Alone: `node --import tsx bench/escalations.ts` (see its header).
+ *
  * Settings: BENCH_DATABASE_URL (a PostgreSQL server where a scratch database
  * may be created; default the local test server), BENCH_DURATION (seconds
  * per scenario, default 10), BENCH_CONNECTIONS (default 50); for the job
@@ -29,6 +37,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import type { ImportReport, SearchResults, SessionResponse, TreeBody, TreeResponse } from '@flowpilot/contracts';
 import { MAPPED_DRIVE_MISSING_TREE_ID } from '../server/src/db/demo-trees/ids.ts';
+import { escalationSummary, type EscalationsResult } from './escalations.ts';
 import type { JobPickupResult, QueueThroughputResult } from './jobs.ts';
 import { checkQueries, EXACT_QUERIES, generateLibrary, generateTree, libraryWords, TYPO_QUERIES } from './tree-library.ts';
 
@@ -283,6 +292,27 @@ function runJobs<T>(scenario: 'pickup' | 'throughput', kind: 'pglite' | 'postgre
   });
 }
 
+/**
+ * The escalation and live-event scenarios in a process of their own. It stays on this core (core 1) as the load
+ * generator and starts the app on core 0 itself; it writes its result files. Exit 2 means results with failures.
+ */
+function runEscalations(): Promise<EscalationsResult> {
+  const child = spawn('node', ['--import', tsx, 'bench/escalations.ts'], {
+    cwd: root,
+    env: { ...process.env, BENCH_DATABASE_URL: adminUrl, BENCH_DURATION: String(duration), BENCH_ESCALATIONS_FROM_RUN: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').at(-1);
+      if ((code !== 0 && code !== 2) || !last) return reject(new Error(`bench/escalations.ts exited with ${code}:\n${out}`));
+      resolve(JSON.parse(last) as EscalationsResult);
+    });
+  });
+}
+
 const searchPath = (q: string) => `/api/v1/trees/search?q=${encodeURIComponent(q)}`;
 
 interface QueryProbe {
@@ -504,6 +534,9 @@ async function main(): Promise<void> {
     drains.push(d);
   }
 
+  // Last: escalations and live events, with nothing else of ours running.
+  const escalations = await runEscalations();
+
   const json = results.find((r) => r.name === 'baseline-json')!;
   const db = results.find((r) => r.name === 'baseline-db')!;
   const lines = [
@@ -557,9 +590,14 @@ async function main(): Promise<void> {
     '| --- | --- | ---: | --- | ---: | ---: |',
     ...probes.map((p) => `| ${p.q} | ${p.kind} | ${p.total} | ${p.corrected_terms.join(', ')} | ${p.median_ms} | ${p.max_ms} |`),
     '',
+    ...escalationSummary(escalations),
   ];
   writeFileSync(path.join(resultsDir, 'summary.md'), lines.join('\n'));
   console.log('\n' + lines.join('\n'));
+  if (escalations.failures.length) {
+    console.error(`escalations: the run failed:\n${escalations.failures.join('\n')}`);
+    process.exitCode = 1;
+  }
 }
 
 const pct = (a: number, b: number) => `${Math.round((a / b) * 100)}%`;

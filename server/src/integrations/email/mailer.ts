@@ -164,6 +164,8 @@ export function createMailer(opts: MailerOptions): Mailer {
 
   const outboxDir = path.resolve(opts.outboxDir);
   const stream = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  // Made once (and again only if it disappears), not before every email.
+  let folderReady: Promise<unknown> | null = null;
   return {
     describe: `outbox folder ${outboxDir}`,
     async send(mail) {
@@ -177,9 +179,11 @@ export function createMailer(opts: MailerOptions): Mailer {
       }
       const file = path.join(outboxDir, outboxFileName(message.messageId));
       try {
-        await mkdir(outboxDir, { recursive: true });
+        folderReady ??= mkdir(outboxDir, { recursive: true });
+        await folderReady;
         await writeFile(file, raw, { flag: 'wx' });
       } catch (err) {
+        folderReady = null;
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
         throw new DeliveryError(`The email could not be written to the outbox folder ${outboxDir} (${code})`, { retryable: true });
       }
