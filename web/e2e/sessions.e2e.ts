@@ -69,7 +69,7 @@ describe('sessions in the browser', () => {
     await page.getByLabel('Public key').fill(CW.publicKey);
     await page.getByLabel('Private key').fill(CW.privateKey);
     await page.getByLabel('Client id').fill(CW.clientId);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('PSA settings saved').waitFor();
     await page.getByLabel('Check a ticket too (optional)').fill(String(TICKET));
     await page.getByRole('button', { name: 'Test connection' }).click();

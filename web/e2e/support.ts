@@ -77,11 +77,16 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves a screenshot under test-output. `viewport` captures what is on screen
+ * (for overlays and sticky bars, which a full-page capture draws mid-page);
+ * animations are finished first, so a popover is never caught half-faded.
+ */
+export async function screenshot(page: Page, name: string, opts: { viewport?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   // A full-page capture of a scrolled page draws the fixed header mid-page.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: !opts.viewport, animations: 'disabled' });
 }
 
 export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {

@@ -3,7 +3,8 @@ import { createTheme, MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiError } from '../lib/api.ts';
-import { AuthProvider } from '../lib/auth.tsx';
+import { AuthProvider, useAuth } from '../lib/auth.tsx';
+import { EventStreamProvider } from '../lib/event-stream.tsx';
 
 const theme = createTheme({
   primaryColor: 'blue',
@@ -20,12 +21,20 @@ const queryClient = new QueryClient({
   },
 });
 
+/** The live event stream follows the signed-in user: opened on sign-in, closed on sign-out. */
+function LiveEvents({ children }: { children: ReactNode }) {
+  const { user } = useAuth();
+  return <EventStreamProvider userId={user?.id ?? null}>{children}</EventStreamProvider>;
+}
+
 export function Providers({ children }: { children: ReactNode }) {
   return (
     <MantineProvider theme={theme} defaultColorScheme="auto">
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
-        <AuthProvider>{children}</AuthProvider>
+        <AuthProvider>
+          <LiveEvents>{children}</LiveEvents>
+        </AuthProvider>
       </QueryClientProvider>
     </MantineProvider>
   );

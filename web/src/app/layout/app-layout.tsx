@@ -17,6 +17,7 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
+  IconBell,
   IconBinaryTree2,
   IconChevronDown,
   IconHome,
@@ -33,6 +34,10 @@ import type { Role } from '@flowpilot/contracts';
 import { hasRole, ROLE_LABEL, useAuth } from '../../lib/auth.tsx';
 import { Logo } from '../../components/logo.tsx';
 import { ChangePasswordModal } from '../../features/account/change-password-modal.tsx';
+import { useEscalationCount } from '../../features/escalations/escalations-api.ts';
+import { NotificationBell } from '../../features/notifications/notification-bell.tsx';
+import { NotificationSettingsModal } from '../../features/notifications/notification-settings-modal.tsx';
+import { useLiveUpdates } from '../live-updates.tsx';
 
 interface NavItem {
   to: string;
@@ -40,13 +45,15 @@ interface NavItem {
   icon: typeof IconHome;
   minRole: Role;
   section?: string;
+  /** A live count shown beside the label. */
+  badge?: 'escalations';
 }
 
 const NAV: NavItem[] = [
   { to: '/', label: 'Home', icon: IconHome, minRole: 'technician' },
   { to: '/trees', label: 'Decision trees', icon: IconBinaryTree2, minRole: 'technician' },
   { to: '/sessions', label: 'Sessions', icon: IconListCheck, minRole: 'technician' },
-  { to: '/escalations', label: 'Escalation queue', icon: IconUrgent, minRole: 'engineer' },
+  { to: '/escalations', label: 'Escalation queue', icon: IconUrgent, minRole: 'engineer', badge: 'escalations' },
   { to: '/admin/users', label: 'Users & invites', icon: IconUsers, minRole: 'admin', section: 'Admin' },
   { to: '/admin/integrations', label: 'Integrations', icon: IconPlugConnected, minRole: 'admin', section: 'Admin' },
 ];
@@ -73,11 +80,24 @@ function ColorSchemeToggle() {
   );
 }
 
+/** How many escalations wait for pickup, beside the sidebar item. */
+function QueueBadge({ count }: { count: number }) {
+  if (count === 0) return null;
+  return (
+    <Badge size="sm" color="orange" variant="filled" circle={count < 10} aria-label={`${count} waiting`}>
+      {count > 99 ? '99+' : count}
+    </Badge>
+  );
+}
+
 export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();
   const [changingPassword, passwordModal] = useDisclosure();
+  const [editingNotifications, notificationsModal] = useDisclosure();
   const { user, logout } = useAuth();
   const navigate = useNavigate();
+  useLiveUpdates();
+  const queueCount = useEscalationCount(hasRole(user, 'engineer')).data?.count ?? 0;
   if (!user) return null;
   const items = NAV.filter((i) => hasRole(user, i.minRole));
 
@@ -95,6 +115,7 @@ export function AppLayout() {
             <Logo />
           </Group>
           <Group gap="sm">
+            <NotificationBell />
             <ColorSchemeToggle />
             <Menu position="bottom-end" width={240} withinPortal>
               <Menu.Target>
@@ -127,6 +148,9 @@ export function AppLayout() {
                 <Menu.Item leftSection={<IconKey size={16} />} onClick={passwordModal.open}>
                   Change password
                 </Menu.Item>
+                <Menu.Item leftSection={<IconBell size={16} />} onClick={notificationsModal.open}>
+                  Notification settings
+                </Menu.Item>
                 <Menu.Item leftSection={<IconLogout size={16} />} onClick={signOut}>
                   Sign out
                 </Menu.Item>
@@ -151,6 +175,7 @@ export function AppLayout() {
                 end={item.to === '/'}
                 label={item.label}
                 leftSection={<item.icon size={18} stroke={1.6} />}
+                rightSection={item.badge === 'escalations' ? <QueueBadge count={queueCount} /> : undefined}
                 onClick={close}
                 style={{ borderRadius: 'var(--mantine-radius-md)' }}
               />
@@ -168,6 +193,7 @@ export function AppLayout() {
         <Outlet />
       </AppShell.Main>
       <ChangePasswordModal opened={changingPassword} onClose={passwordModal.close} />
+      <NotificationSettingsModal opened={editingNotifications} onClose={notificationsModal.close} />
     </AppShell>
   );
 }

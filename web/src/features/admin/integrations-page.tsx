@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
-import { Alert, Badge, Button, Card, Group, NumberInput, PasswordInput, Select, SegmentedControl, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, NumberInput, PasswordInput, Select, SegmentedControl, SimpleGrid, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconPlugConnected, IconRefresh } from '@tabler/icons-react';
 import { SECRET_MASK, type PsaProvider, type PsaSettingsInput } from '@flowpilot/contracts';
 import { PageHeader } from '../../components/page-header.tsx';
+import { EscalationChainCard } from './escalation-chain-card.tsx';
 import { useDeliveries, useIntegrations, useRetryDelivery, useSaveIntegrations, useTestIntegration } from './integrations-api.ts';
+import { ChatWebhookCard, EmailCard } from './notification-channels.tsx';
 
 type Draft = Record<string, string | number | boolean | undefined>;
 
@@ -250,13 +252,19 @@ function DeliveriesCard() {
   );
 }
 
-/** Admin: the team's PSA connection, a test button, and what is waiting to be delivered. */
+/** Admin: the team's PSA connection, where escalations are announced, the reminder chain, and what is waiting to be delivered. */
 export function IntegrationsPage() {
   return (
     <>
-      <PageHeader title="Integrations" description="Where FlowPilot sends session documentation, and how those deliveries stand." />
+      <PageHeader title="Integrations" description="Where FlowPilot sends session documentation and escalations, and how those deliveries stand." />
       <Stack gap="lg">
         <PsaForm />
+        <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
+          <ChatWebhookCard channel="slack" />
+          <ChatWebhookCard channel="teams" />
+        </SimpleGrid>
+        <EmailCard />
+        <EscalationChainCard />
         <DeliveriesCard />
       </Stack>
     </>

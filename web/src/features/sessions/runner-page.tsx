@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link, useBlocker, useParams } from 'react-router';
+import { Link, useBlocker, useParams, useSearchParams } from 'react-router';
 import {
   Alert,
   Anchor,
@@ -16,7 +16,6 @@ import {
   Text,
   Textarea,
   TextInput,
-  Timeline,
   Title,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
@@ -28,17 +27,20 @@ import {
   IconCornerDownRight,
   IconDownload,
   IconLink,
-  IconMessage,
   IconPlayerPause,
   IconPlayerPlay,
   IconPlus,
+  IconUrgent,
   IconX,
 } from '@tabler/icons-react';
-import { formatDuration, type PsaResult, type SessionResponse, type SessionStep, type TreeNode } from '@flowpilot/contracts';
+import { formatDuration, type PsaResult, type SessionResponse, type TreeNode } from '@flowpilot/contracts';
 import { Markdown } from '../../components/markdown.tsx';
 import { NotFoundPage } from '../../components/not-found-page.tsx';
 import { ApiError } from '../../lib/api.ts';
-import { useAuth } from '../../lib/auth.tsx';
+import { hasRole, useAuth } from '../../lib/auth.tsx';
+import { EscalateModal } from '../escalations/escalate-modal.tsx';
+import { HandoffBanner, isWaitingForPickup, WaitingForPickup } from '../escalations/escalation-status.tsx';
+import { PickupScreen } from '../escalations/pickup-screen.tsx';
 import { KIND_COLOR, KIND_LABEL } from '../trees/tree-graph.tsx';
 import { useTree } from '../trees/trees-api.ts';
 import {
@@ -55,6 +57,7 @@ import {
   useSession,
   useStep,
 } from './sessions-api.ts';
+import { StepTimeline } from './step-timeline.tsx';
 
 /** Seconds worked, ticking while the session runs. */
 function useLiveSeconds(session: SessionResponse | undefined, fetchedAt: number): number {
@@ -67,50 +70,6 @@ function useLiveSeconds(session: SessionResponse | undefined, fetchedAt: number)
   }, [running]);
   if (!session) return 0;
   return session.total_seconds + (running ? Math.max(0, Math.floor((now - fetchedAt) / 1000)) : 0);
-}
-
-const STEP_LABEL: Record<SessionStep['kind'], string> = {
-  answer: 'Answered',
-  note: 'Note',
-  back: 'Went back',
-  enter_link: 'Opened linked tree',
-  return_link: 'Returned from linked tree',
-  off_tree: 'Off the tree',
-  pause: 'Paused',
-  resume: 'Resumed',
-  context: 'Ticket details',
-  complete: 'Completed',
-  abandon: 'Abandoned',
-  escalate: 'Escalated',
-  transfer: 'Handed over',
-  pickup: 'Picked up',
-};
-
-function StepItem({ step }: { step: SessionStep }) {
-  const time = new Date(step.created_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return (
-    <Timeline.Item
-      bullet={step.kind === 'note' ? <IconMessage size={12} /> : step.kind === 'back' ? <IconArrowBackUp size={12} /> : step.kind === 'off_tree' ? <IconPlus size={12} /> : undefined}
-      title={
-        <Text size="sm" fw={600}>
-          {step.kind === 'off_tree' ? step.action : (step.node_title ?? STEP_LABEL[step.kind])}
-        </Text>
-      }
-    >
-      <Text size="xs" c="dimmed">
-        {STEP_LABEL[step.kind]}
-        {step.answer ? ` · ${step.answer}` : ''}
-        {step.outcome ? ` · ${step.outcome}` : ''}
-        {step.duration_seconds && step.kind !== 'resume' ? ` · ${formatDuration(step.duration_seconds)}` : ''} · {time}
-        {step.user_name ? ` · ${step.user_name}` : ''}
-      </Text>
-      {step.note && step.kind !== 'complete' && (
-        <Text size="sm" mt={2} style={{ whiteSpace: 'pre-wrap' }}>
-          {step.note}
-        </Text>
-      )}
-    </Timeline.Item>
-  );
 }
 
 function PsaBanner({ result }: { result: PsaResult }) {
@@ -164,9 +123,15 @@ function Documentation({ id, psa }: { id: string; psa: PsaResult | null }) {
   );
 }
 
-/** The session runner: one node at a time, answers by click or keys 1–9, B to go back. */
+/**
+ * The session runner: one node at a time, answers by click or keys 1–9, B to
+ * go back, E to escalate. With `?pickup=true` on an escalated session, an
+ * engineer sees the pickup screen instead.
+ */
 export function RunnerPage() {
   const { id = '' } = useParams();
+  const [params] = useSearchParams();
+  const pickupRequested = params.get('pickup') === 'true';
   const { user } = useAuth();
   const session = useSession(id);
   const s = session.data;
@@ -181,6 +146,7 @@ export function RunnerPage() {
   const [psa, setPsa] = useState<PsaResult | null>(null);
   const [completing, completeModal] = useDisclosure();
   const [addingOffTree, offTreeModal] = useDisclosure();
+  const [escalating, escalateModal] = useDisclosure();
   const [resolution, setResolution] = useState('');
   const [offTreeAction, setOffTreeAction] = useState('');
   const [offTreeOutcome, setOffTreeOutcome] = useState('');
@@ -223,9 +189,11 @@ export function RunnerPage() {
   const answerRef = useRef(answer);
   const backRef = useRef(goBack);
   const openCompleteRef = useRef(openComplete);
+  const openEscalateRef = useRef(escalateModal.open);
   answerRef.current = answer;
   backRef.current = goBack;
   openCompleteRef.current = openComplete;
+  openEscalateRef.current = escalateModal.open;
   const choices = s?.choices ?? [];
   useEffect(() => {
     if (!running) return;
@@ -248,6 +216,9 @@ export function RunnerPage() {
       } else if (e.key === 'c' || e.key === 'C') {
         e.preventDefault();
         openCompleteRef.current();
+      } else if (e.key === 'e' || e.key === 'E') {
+        e.preventDefault();
+        openEscalateRef.current();
       }
     };
     window.addEventListener('keydown', onKey);
@@ -255,7 +226,10 @@ export function RunnerPage() {
   }, [running, choices]);
 
   if (session.error instanceof ApiError && session.error.status === 404) return <NotFoundPage />;
-  if (!s) return <Skeleton h={400} />;
+  if (!s || !user) return <Skeleton h={400} />;
+  const waiting = isWaitingForPickup(s);
+  const staff = hasRole(user, 'engineer');
+  if (waiting && pickupRequested && staff) return <PickupScreen session={s} userId={user.id} />;
 
   const submitComplete = () =>
     complete.mutate(
@@ -322,6 +296,9 @@ export function RunnerPage() {
               <Button variant="default" leftSection={<IconPlus size={16} />} onClick={offTreeModal.open} disabled={s.paused}>
                 Off-tree step
               </Button>
+              <Button color="orange" variant="light" leftSection={<IconUrgent size={16} />} onClick={escalateModal.open}>
+                Escalate
+              </Button>
               <Button color="teal" leftSection={<IconCheck size={16} />} onClick={openComplete}>
                 Complete
               </Button>
@@ -347,6 +324,8 @@ export function RunnerPage() {
 
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 8 }}>
+          {waiting && <WaitingForPickup session={s} canPickUp={staff && s.user_id !== user.id} />}
+          {!ended && <HandoffBanner session={s} userId={user.id} pickupRequested={pickupRequested} />}
           {ended ? (
             <Documentation id={s.id} psa={psa} />
           ) : (
@@ -379,7 +358,14 @@ export function RunnerPage() {
                   {node.body && <Markdown>{node.body}</Markdown>}
                   {node.kind === 'escalate' && (
                     <Alert color="orange" title="This is where a senior engineer takes over">
-                      Note what you tried, then hand the session on, or complete it if you solved it after all.
+                      <Stack gap="xs" align="flex-start">
+                        <Text size="sm">Note what you tried, then hand the session on, or complete it if you solved it after all.</Text>
+                        {running && (
+                          <Button size="xs" color="orange" leftSection={<IconUrgent size={14} />} onClick={escalateModal.open}>
+                            Escalate this session
+                          </Button>
+                        )}
+                      </Stack>
                     </Alert>
                   )}
                   {node.kind === 'solution' && choices.length === 0 && (
@@ -416,7 +402,7 @@ export function RunnerPage() {
                   <Textarea
                     ref={noteRef}
                     label="Note"
-                    description="Saved with your next answer, or on its own with Ctrl+Enter. Press N to jump here, C to complete."
+                    description="Saved with your next answer, or on its own with Ctrl+Enter. Press N to jump here, C to complete, E to escalate."
                     autosize
                     minRows={2}
                     value={note}
@@ -452,11 +438,7 @@ export function RunnerPage() {
                 Nothing yet: answer the first question.
               </Text>
             ) : (
-              <Timeline active={s.steps.length} bulletSize={18} lineWidth={2} aria-label="Steps taken">
-                {s.steps.map((x) => (
-                  <StepItem key={x.id} step={x} />
-                ))}
-              </Timeline>
+              <StepTimeline steps={s.steps} />
             )}
           </Card>
         </Grid.Col>
@@ -491,6 +473,18 @@ export function RunnerPage() {
           </Group>
         </Stack>
       </Modal>
+
+      <EscalateModal
+        session={s}
+        userId={user.id}
+        opened={escalating}
+        onClose={escalateModal.close}
+        draft={note}
+        onDone={(r) => {
+          setPsa(r.psa_result);
+          setNote('');
+        }}
+      />
 
       <Modal opened={addingOffTree} onClose={offTreeModal.close} title="Add an off-tree step">
         <Stack>
