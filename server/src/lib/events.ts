@@ -11,6 +11,12 @@ export const EVENTS_CHANNEL = 'flowpilot_events';
 /** NOTIFY payloads must stay under 8,000 bytes; events are split over several notifications below this. */
 const NOTIFY_LIMIT = 7_500;
 
+/** Streams written per turn of the event loop when an announcement goes to many. */
+const FLUSH_SLICE = 500;
+
+/** How long a stream remembers the ids it replayed, to drop their announcements should they arrive after the replay. */
+const REPLAYED_MEMORY_MS = 60_000;
+
 /** A live event to store and send: to one user, or to every engineer and admin of the team. */
 export type NewEvent = {
   [T in EventType]: { teamId: string; type: T; data: EventData[T] } & ({ audience: 'user'; userId: string } | { audience: 'staff' });
@@ -36,6 +42,8 @@ interface Stream {
   lastId: number;
   /** While the stream replays stored events, live ones wait here. */
   pending: StoredEvent[] | null;
+  /** Ids the last replay read from the table whose announcement may still arrive: not written twice. */
+  replayed: Set<number> | null;
 }
 
 interface Log {
@@ -190,6 +198,9 @@ export class EventBus {
     } catch {
       return;
     }
+    // Everything one announcement holds for a stream goes out in one write: a handoff's
+    // notification, escalation and queue count are one system call per stream, not three.
+    const batch = new Map<Stream, string>();
     for (const event of list) {
       if (event.data === null) {
         for (const s of this.#audience(event)) void this.#replay(s).catch(() => this.#end(s));
@@ -197,8 +208,21 @@ export class EventBus {
       }
       this.onReceive?.(event);
       const text = frame(event);
-      for (const s of this.#audience(event)) this.#deliver(s, event, text);
+      for (const s of this.#audience(event)) {
+        if (this.#accept(s, event)) batch.set(s, (batch.get(s) ?? '') + text);
+      }
     }
+    this.#flush([...batch]);
+  }
+
+  /**
+   * Writes a slice of streams now and the rest on later turns of the event
+   * loop, so thousands of streams never hold up the requests this process serves.
+   */
+  #flush(writes: [Stream, string][], from = 0): void {
+    const end = Math.min(writes.length, from + FLUSH_SLICE);
+    for (let i = from; i < end; i++) this.#write(writes[i]![0], writes[i]![1]);
+    if (end < writes.length) setImmediate(() => this.#flush(writes, end));
   }
 
   #audience(event: StoredEvent): Iterable<Stream> {
@@ -206,14 +230,21 @@ export class EventBus {
     return this.#staffByTeam.get(event.team_id) ?? [];
   }
 
-  #deliver(stream: Stream, event: StoredEvent, text = frame(event)): void {
+  /** Whether a live event is to be written to the stream now (false: it waits for a replay to end, or the replay wrote it). */
+  #accept(stream: Stream, event: StoredEvent): boolean {
     if (stream.pending) {
       stream.pending.push(event);
-      return;
+      return false;
     }
+    // A replay can read a committed event before its announcement reaches this process.
+    if (stream.replayed?.delete(event.id)) return false;
     // Transactions may commit out of id order: a live event is written whatever its id.
     if (event.id > stream.lastId) stream.lastId = event.id;
-    this.#write(stream, text);
+    return true;
+  }
+
+  #deliver(stream: Stream, event: StoredEvent): void {
+    if (this.#accept(stream, event)) this.#write(stream, frame(event));
   }
 
   #write(stream: Stream, text: string): void {
@@ -259,7 +290,14 @@ export class EventBus {
     } finally {
       const waiting = stream.pending;
       stream.pending = null;
-      for (const e of waiting ?? []) if (!replayed.has(e.id)) this.#deliver(stream, e);
+      for (const e of waiting ?? []) if (!replayed.delete(e.id)) this.#deliver(stream, e);
+      if (replayed.size > 0) {
+        for (const id of stream.replayed ?? []) replayed.add(id);
+        stream.replayed = replayed;
+        setTimeout(() => {
+          if (stream.replayed === replayed) stream.replayed = null;
+        }, REPLAYED_MEMORY_MS).unref();
+      }
     }
   }
 
@@ -269,6 +307,13 @@ export class EventBus {
    * events as they come. Ends when the client goes away.
    */
   async open(res: ServerResponse, user: { id: string; teamId: string; staff: boolean }, lastEventId: number | null): Promise<void> {
+    const stream: Stream = { userId: user.id, teamId: user.teamId, staff: user.staff, res, lastId: lastEventId ?? 0, pending: null, replayed: null };
+    if (lastEventId === null) {
+      // A new client loads the current state itself; from here on it misses nothing.
+      const [latest] = await this.#database.db.select({ id: sql<number>`coalesce(max(${events.id}), 0)::int8` }).from(events);
+      stream.lastId = Number(latest?.id ?? 0);
+    }
+    // The client hears 200 only once the stream is registered: nothing committed after that is missed.
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -276,12 +321,6 @@ export class EventBus {
       'x-accel-buffering': 'no',
     });
     res.write('retry: 2000\n\n');
-    const stream: Stream = { userId: user.id, teamId: user.teamId, staff: user.staff, res, lastId: lastEventId ?? 0, pending: null };
-    if (lastEventId === null) {
-      // A new client loads the current state itself; from here on it misses nothing.
-      const [latest] = await this.#database.db.select({ id: sql<number>`coalesce(max(${events.id}), 0)::int8` }).from(events);
-      stream.lastId = Number(latest?.id ?? 0);
-    }
     this.#add(stream);
     res.on('close', () => this.#remove(stream));
     // Gone while the query ran: 'close' has fired already.

@@ -10,7 +10,14 @@ type Similar = EscalationPackage['similar_sessions'][number];
 const TRIED = new Set(['answer', 'note', 'back', 'enter_link', 'return_link', 'off_tree']);
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-const firstParagraph = (body: string | undefined) => (body ? clip(body.split(/\n\s*\n/)[0]!.replace(/\s+/g, ' ').trim(), 400) : null);
+/** The node's instructions (Markdown), cut at a line end near 800 characters. */
+function bodyExcerpt(body: string | undefined): string | null {
+  const text = body?.trim();
+  if (!text) return null;
+  if (text.length <= 800) return text;
+  const cut = text.lastIndexOf('\n', 800);
+  return `${text.slice(0, cut > 200 ? cut : 800).trimEnd()}\n…`;
+}
 
 export interface PackageInput {
   session: SessionWithNames;
@@ -81,7 +88,7 @@ export function buildPackage(input: PackageInput): EscalationPackage {
     environment: { ticket_id: session.ticket_id, client_name: session.client_name, device: session.device },
     reason,
     escalated_by: input.escalatedBy,
-    stopped_at: node ? { node_id: node.id, title: node.title, kind: node.kind, body: firstParagraph(node.body) } : null,
+    stopped_at: node ? { node_id: node.id, title: node.title, kind: node.kind, body: bodyExcerpt(node.body) } : null,
     steps_tried: stepsTried,
     time_spent_seconds: input.totalSeconds,
     hypotheses,
