@@ -114,8 +114,8 @@ export const TestIntegrationResponse = z
   .meta({ id: 'TestIntegrationResponse' });
 export type TestIntegrationResponse = z.infer<typeof TestIntegrationResponse>;
 
-export const DELIVERY_STATUSES = ['pending', 'sending', 'retrying', 'delivered', 'failed'] as const;
-export const DeliveryStatus = z.enum(DELIVERY_STATUSES).describe('failed: gave up (retry it by hand)');
+export const DELIVERY_STATUSES = ['pending', 'sending', 'retrying', 'delivered', 'failed', 'skipped'] as const;
+export const DeliveryStatus = z.enum(DELIVERY_STATUSES).describe('failed: gave up (retry it by hand); skipped: no longer needed when its turn came (e.g. the escalation was picked up first), last_error says why');
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 
 export const Delivery = z
@@ -127,7 +127,7 @@ export const Delivery = z
     session_id: Uuid.nullable(),
     status: DeliveryStatus,
     attempts: z.number().int(),
-    last_error: z.string().nullable(),
+    last_error: z.string().nullable().describe('Why the last attempt failed, or (skipped) why it was not sent'),
     next_attempt_at: z.iso.datetime({ offset: true }).nullable(),
     delivered_at: z.iso.datetime({ offset: true }).nullable(),
     external_ref: z.string().nullable().describe("The note's id in the PSA, once delivered"),

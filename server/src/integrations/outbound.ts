@@ -22,6 +22,11 @@ export class DeliveryError extends Error {
   }
 }
 
+/** Thrown by a sender when, at its turn, the message is no longer needed (e.g. the escalation was picked up): the delivery ends `skipped`, with the reason. */
+export class DeliverySkipped extends Error {
+  override name = 'DeliverySkipped';
+}
+
 export interface OutboundResponse {
   status: number;
   headers: Headers;

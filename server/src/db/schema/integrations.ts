@@ -39,7 +39,7 @@ export const deliveries = pgTable(
     target: text('target').notNull(),
     /** What to send, as the job handler needs it (ids, not copies of secrets). */
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    status: text('status', { enum: ['pending', 'sending', 'retrying', 'delivered', 'failed'] }).notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'retrying', 'delivered', 'failed', 'skipped'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     max_attempts: integer('max_attempts').notNull().default(8),
     last_error: text('last_error'),
@@ -52,6 +52,6 @@ export const deliveries = pgTable(
   (t) => [
     index('deliveries_team_status_idx').on(t.team_id, t.status, t.created_at),
     index('deliveries_session_idx').on(t.session_id),
-    check('deliveries_status_check', sql`${t.status} in ('pending', 'sending', 'retrying', 'delivered', 'failed')`),
+    check('deliveries_status_check', sql`${t.status} in ('pending', 'sending', 'retrying', 'delivered', 'failed', 'skipped')`),
   ],
 );

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Delivery, DeliveryList, DeliveryStatus, ListDeliveriesQuery, PsaResult } from '@flowpilot/contracts';
 import type { Db } from '../../db/client.ts';
-import { DeliveryError } from '../../integrations/outbound.ts';
+import { DeliveryError, DeliverySkipped } from '../../integrations/outbound.ts';
 import { isTicketNumber } from '../../integrations/psa/index.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
 import { conflict, forbidden, notFound } from '../../lib/errors.ts';
@@ -37,7 +37,8 @@ const queueOf = (channel: DeliveryChannel) => `delivery.${channel}` as const;
 
 /**
  * Sends one delivery: returns the outside service's reference (or null) or
- * throws (a `DeliveryError` says whether trying again can help). `resumed`:
+ * throws (a `DeliveryError` says whether trying again can help; `DeliverySkipped`
+ * that it is not needed any more). `resumed`:
  * an earlier attempt may have gone through (a retry, or a worker that died).
  */
 export type Sender = (row: repo.DeliveryRow, context: { attempt: number; resumed: boolean }) => Promise<string | null>;
@@ -159,6 +160,11 @@ export function createDeliveriesService(deps: {
       await repo.update(db, row.id, { status: 'delivered', external_ref: ref, delivered_at: new Date(), last_error: null, next_attempt_at: null });
       settled.emit(row.id, 'delivered');
     } catch (err) {
+      if (err instanceof DeliverySkipped) {
+        await repo.update(db, row.id, { status: 'skipped', last_error: err.message, next_attempt_at: null });
+        settled.emit(row.id, 'skipped');
+        return;
+      }
       await attemptFailed(row, data.attempt, err);
     }
   }
@@ -263,6 +269,7 @@ export function createDeliveriesService(deps: {
         const row = await repo.lock(tx, actor.teamId, id);
         if (!row) throw notFound('Delivery');
         if (row.status === 'delivered') throw conflict('This was delivered already');
+        if (row.status === 'skipped') throw conflict(`This was not needed any more: ${row.last_error ?? 'skipped'}`);
         if (row.status === 'sending') throw conflict('This is being sent right now');
         await repo.update(tx, id, { status: 'retrying', next_attempt_at: new Date(), max_attempts: row.attempts + retry.maxAttempts });
         await jobs.send(tx, queueOf(row.channel), { deliveryId: id, attempt: row.attempts + 1 });

@@ -278,6 +278,27 @@ describe.each(DB_KINDS)('escalation deliveries to Slack, Teams and email on %s',
     for (const d of list.filter((x) => x.channel !== 'slack')) expect(d).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
+  it('does not send a message whose escalation was picked up while it waited, and says so (skipped, not delivered)', async () => {
+    slack.failNext(1, slackFailure(429, '{"ok":false,"error":"rate_limited"}', '1'));
+    const session = await h.startSession();
+    await h.escalate(session.id);
+    await eventually('the Slack delivery to wait for its retry', async () => byChannel(await h.deliveriesOf(session.id), 'slack').find((d) => d.status === 'retrying'));
+    const picked = await t.request({ method: 'POST', url: `/api/v1/sessions/${session.id}/pickup`, token: engineer });
+    expect(picked.statusCode, picked.body).toBe(200);
+    const skipped = await eventually('the Slack delivery to be skipped', async () => {
+      const res = await t.request({ method: 'GET', url: '/api/v1/team/deliveries?status=skipped&limit=200', token: admin });
+      return res.json<DeliveryList>().items.find((d) => d.session_id === session.id && d.channel === 'slack');
+    });
+    expect(skipped).toMatchObject({ status: 'skipped', last_error: 'Not sent: Sam Rivera picked it up first', delivered_at: null });
+    expect(slackMessagesFor(session.id)).toHaveLength(0);
+    // Not in the admin's open list, and not to be retried.
+    const open = (await t.request({ method: 'GET', url: '/api/v1/team/deliveries?status=open&limit=200', token: admin })).json<DeliveryList>();
+    expect(open.items.some((d) => d.id === skipped.id)).toBe(false);
+    const retry = await t.request({ method: 'POST', url: `/api/v1/team/deliveries/${skipped.id}/retry`, token: admin });
+    expect(retry.statusCode).toBe(409);
+    expect(retry.json<{ detail: string }>().detail).toMatch(/picked it up first/);
+  });
+
   it('retries Teams after two 500s and delivers on the third attempt', async () => {
     teams.failNext(2, teamsFailure(500));
     const session = await h.startSession();

@@ -5,7 +5,7 @@ import type { EscalationMessage } from '../../integrations/chat/escalation-messa
 import { buildSlackMessage, postSlack } from '../../integrations/chat/slack.ts';
 import { buildTeamsMessage, postTeams } from '../../integrations/chat/teams.ts';
 import { buildEscalationEmail, type Mailer } from '../../integrations/email/mailer.ts';
-import { DeliveryError } from '../../integrations/outbound.ts';
+import { DeliveryError, DeliverySkipped } from '../../integrations/outbound.ts';
 import type { EventBus, NewEvent } from '../../lib/events.ts';
 import { JOB_RETRY_LIMIT, type JobData, type JobQueue } from '../../lib/jobs.ts';
 import type { DeliveriesService, Sender } from '../deliveries/deliveries.service.ts';
@@ -55,16 +55,15 @@ export function createHandoffsJobs(deps: {
   const now = deps.now ?? (() => new Date());
   const webhook = { timeoutMs: deps.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS, allowPrivate: deps.allowPrivateTargets };
 
-  /** The message as things stand now; null when there is nothing to say any more (picked up, or gone). */
-  async function messageFor(handoffId: string, kind: Kind): Promise<{ message: EscalationMessage } | { skip: string }> {
+  /** The message as things stand now; throws `DeliverySkipped` when there is nothing to say any more (picked up, or gone). */
+  async function messageFor(handoffId: string, kind: Kind): Promise<EscalationMessage> {
     const h = await repo.findWithNames(db, handoffId);
-    if (!h) return { skip: 'Not sent: the session was deleted' };
-    if (kind !== 'transfer' && h.status !== 'pending') return { skip: `Not sent: ${h.accepted_by_name ?? 'an engineer'} picked it up first` };
+    if (!h) throw new DeliverySkipped('Not sent: the session was deleted');
+    if (kind !== 'transfer' && h.status !== 'pending') throw new DeliverySkipped(`Not sent: ${h.accepted_by_name ?? 'an engineer'} picked it up first`);
     const session = await sessionsRepo.findInTeam(db, h.team_id, h.session_id);
-    if (!session) return { skip: 'Not sent: the session was deleted' };
+    if (!session) throw new DeliverySkipped('Not sent: the session was deleted');
     const link = `${deps.publicUrl}${kind === 'transfer' ? sessionLink(session.id) : pickupLink(session.id)}`;
     return {
-      message: {
         kind,
         sessionId: session.id,
         treeTitle: session.tree_title,
@@ -79,7 +78,6 @@ export function createHandoffsJobs(deps: {
         stepsTried: h.package.steps_tried.length,
         ...(kind === 'reminder' && { waitingMinutes: Math.max(1, Math.round((now().getTime() - h.created_at.getTime()) / 60_000)) }),
         link,
-      },
     };
   }
 
@@ -89,9 +87,7 @@ export function createHandoffsJobs(deps: {
     const { handoffId, kind } = payloadOf(row);
     const { slackUrl } = await integrations.channels(row.team_id);
     if (!slackUrl) throw new DeliveryError('Slack is no longer set up for this team', { retryable: false });
-    const built = await messageFor(handoffId, kind);
-    if ('skip' in built) return built.skip;
-    await postSlack(slackUrl, buildSlackMessage(built.message), webhook);
+    await postSlack(slackUrl, buildSlackMessage(await messageFor(handoffId, kind)), webhook);
     return null;
   };
 
@@ -99,9 +95,7 @@ export function createHandoffsJobs(deps: {
     const { handoffId, kind } = payloadOf(row);
     const { teamsUrl } = await integrations.channels(row.team_id);
     if (!teamsUrl) throw new DeliveryError('Microsoft Teams is no longer set up for this team', { retryable: false });
-    const built = await messageFor(handoffId, kind);
-    if ('skip' in built) return built.skip;
-    await postTeams(teamsUrl, buildTeamsMessage(built.message), webhook);
+    await postTeams(teamsUrl, buildTeamsMessage(await messageFor(handoffId, kind)), webhook);
     return null;
   };
 
@@ -109,12 +103,10 @@ export function createHandoffsJobs(deps: {
     const { handoffId, kind, userId } = payloadOf(row);
     const user = userId ? await usersRepo.findById(db, userId) : undefined;
     if (!user || !user.is_active) throw new DeliveryError('The recipient is no longer an active member of the team', { retryable: false });
-    if (!user.escalation_emails) return 'Not sent: the recipient turned escalation emails off';
+    if (!user.escalation_emails) throw new DeliverySkipped('Not sent: the recipient turned escalation emails off');
     const { email } = await integrations.channels(row.team_id);
-    if (!email) return 'Not sent: escalation emails were turned off for the team';
-    const built = await messageFor(handoffId, kind);
-    if ('skip' in built) return built.skip;
-    const sent = await mailer.send(buildEscalationEmail(built.message, { name: user.full_name, email: user.email }));
+    if (!email) throw new DeliverySkipped('Not sent: escalation emails were turned off for the team');
+    const sent = await mailer.send(buildEscalationEmail(await messageFor(handoffId, kind), { name: user.full_name, email: user.email }));
     return sent.messageId;
   };
 

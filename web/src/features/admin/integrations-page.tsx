@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Card, Group, NumberInput, PasswordInput, Select, SegmentedControl, SimpleGrid, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconPlugConnected, IconRefresh } from '@tabler/icons-react';
-import { SECRET_MASK, type PsaProvider, type PsaSettingsInput } from '@flowpilot/contracts';
+import { SECRET_MASK, type DeliveryStatus, type PsaProvider, type PsaSettingsInput } from '@flowpilot/contracts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { EscalationChainCard } from './escalation-chain-card.tsx';
 import { useDeliveries, useIntegrations, useRetryDelivery, useSaveIntegrations, useTestIntegration } from './integrations-api.ts';
@@ -171,7 +171,7 @@ function PsaForm() {
   );
 }
 
-const DELIVERY_COLOR: Record<string, string> = { pending: 'gray', sending: 'blue', retrying: 'yellow', delivered: 'teal', failed: 'red' };
+const DELIVERY_COLOR: Record<DeliveryStatus, string> = { pending: 'gray', sending: 'blue', retrying: 'yellow', delivered: 'teal', failed: 'red', skipped: 'gray' };
 
 function DeliveriesCard() {
   const [status, setStatus] = useState('open');
@@ -195,12 +195,13 @@ function DeliveriesCard() {
             { value: 'open', label: 'Pending & failed' },
             { value: 'failed', label: 'Failed' },
             { value: 'delivered', label: 'Delivered' },
+            { value: 'skipped', label: 'Not needed' },
           ]}
         />
       </Group>
       {items.length === 0 ? (
         <Text size="sm" c="dimmed">
-          {status === 'delivered' ? 'Nothing delivered yet.' : 'Nothing waiting: everything went out.'}
+          {status === 'delivered' ? 'Nothing delivered yet.' : status === 'skipped' ? 'Nothing was left unsent.' : 'Nothing waiting: everything went out.'}
         </Text>
       ) : (
         <Table.ScrollContainer minWidth={720}>
@@ -210,7 +211,7 @@ function DeliveriesCard() {
                 <Table.Th>To</Table.Th>
                 <Table.Th>Status</Table.Th>
                 <Table.Th>Attempts</Table.Th>
-                <Table.Th>Last error</Table.Th>
+                <Table.Th>Last error or reason</Table.Th>
                 <Table.Th>When</Table.Th>
                 <Table.Th />
               </Table.Tr>
