@@ -7,6 +7,9 @@ function pgCode(err: unknown): unknown {
   return undefined;
 }
 
+/** True when PostgreSQL broke a deadlock or a serialization conflict by failing this transaction: trying again is safe. */
+export const isTransientConflict = (err: unknown) => pgCode(err) === '40P01' || pgCode(err) === '40001';
+
 /** True when a row referred to something that is gone (a foreign key violation): someone deleted it meanwhile. */
 export const isForeignKeyViolation = (err: unknown) => pgCode(err) === '23503';
 

@@ -1,3 +1,4 @@
+import { isTransientConflict } from '../db/errors.ts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, ResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError } from './errors.ts';
@@ -75,6 +76,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (error instanceof ResponseSerializationError) {
       request.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
       return reply.status(500).send({ detail: 'Internal server error' });
+    }
+    if (isTransientConflict(error)) {
+      request.log.warn({ err: loggableError(error) }, 'a transaction lost a deadlock or serialization conflict');
+      return reply.status(409).send({ detail: 'Someone changed this at the same moment: try again' });
     }
     const status = error.statusCode ?? 500;
     if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

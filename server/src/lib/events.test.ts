@@ -128,7 +128,7 @@ describe.each(DB_KINDS)('live events over HTTP on %s', (kind) => {
   const ids = { team: '', admin: '', engineer: '', tech: '', other: '', otherTeam: '' };
   const streams: SseStream[] = [];
 
-  async function call<T>(method: 'GET' | 'POST' | 'PUT', url: string, token: string | null, body?: unknown, expected = 200): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, token: string | null, body?: unknown, expected = 200): Promise<T> {
     const res = await app.inject({ method, url: `/api/v1${url}`, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(body !== undefined && { payload: body as object }) });
     expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(expected);
     return (res.body ? res.json() : null) as T;
@@ -285,6 +285,23 @@ describe.each(DB_KINDS)('live events over HTTP on %s', (kind) => {
     expect(stream.comments.slice(0, 3).map((c) => c.text)).toEqual([': keep-alive', ': keep-alive', ': keep-alive']);
     expect(stream.events).toEqual([]);
     expect(stream.ended).toBe(false);
+  });
+
+  it('ends the streams of a user who is deactivated or given another role, at the next heartbeat', async () => {
+    const created = await call<{ id: string }>('POST', '/users', tokens.admin, { email: `leaver.${kind}@flowpilot.test`, password: 'a-long-enough-password', full_name: 'Leaver', role: 'engineer' }, 201);
+    const promoted = await call<{ id: string }>('POST', '/users', tokens.admin, { email: `mover.${kind}@flowpilot.test`, password: 'a-long-enough-password', full_name: 'Mover', role: 'engineer' }, 201);
+    const leaver = await streamOf(await login(`leaver.${kind}@flowpilot.test`, 'a-long-enough-password'));
+    const moverToken = await login(`mover.${kind}@flowpilot.test`, 'a-long-enough-password');
+    const mover = await streamOf(moverToken);
+    const stays = await streamOf(tokens.engineer);
+    await call('PATCH', `/users/${created.id}`, tokens.admin, { is_active: false });
+    await call('PATCH', `/users/${promoted.id}`, tokens.admin, { role: 'technician' });
+    await eventually('the deactivated and the demoted user’s streams to end', () => leaver.ended && mover.ended, 5_000);
+    // A staff event after that reaches nobody who lost the right to it; the others go on.
+    const esc = await escalatedSession('After the change');
+    await stays.waitFor((e) => e.type === 'escalation.created' && e.data.session_id === esc.session.id);
+    expect(leaver.events.some((e) => e.data.session_id === esc.session.id)).toBe(false);
+    expect(mover.events.some((e) => e.data.session_id === esc.session.id)).toBe(false);
   });
 
   it('resumes with Last-Event-ID: exactly the events missed while away, in order, none twice', async () => {

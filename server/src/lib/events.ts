@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { and, asc, eq, gt, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { EventData, EventType } from '@flowpilot/contracts';
 import type { Database, Db } from '../db/client.ts';
-import { events } from '../db/schema/index.ts';
+import { events, users } from '../db/schema/index.ts';
 
 /** The PostgreSQL channel every process LISTENs on. */
 export const EVENTS_CHANNEL = 'flowpilot_events';
@@ -42,6 +42,8 @@ interface Stream {
   lastId: number;
   /** While the stream replays stored events, live ones wait here. */
   pending: StoredEvent[] | null;
+  /** When it was opened (ms): a sign-out everywhere after this ends it. */
+  openedAt: number;
   /** Ids the last replay read from the table whose announcement may still arrive: not written twice. */
   replayed: Set<number> | null;
 }
@@ -60,6 +62,8 @@ export interface EventBusOptions {
   retentionMs?: number;
   /** A stream whose client reads nothing while this much waits unsent is closed (it resumes on reconnect). */
   maxBufferedBytes?: number;
+  /** Open streams one user may hold in this process; opening one more closes their oldest. */
+  maxStreamsPerUser?: number;
 }
 
 /** How an event is written on the wire: one string per event, shared by every stream it goes to. */
@@ -81,6 +85,7 @@ export class EventBus {
   readonly #heartbeatMs: number;
   readonly #retentionMs: number;
   readonly #maxBuffered: number;
+  readonly #maxPerUser: number;
   readonly #byUser = new Map<string, Set<Stream>>();
   readonly #staffByTeam = new Map<string, Set<Stream>>();
   #count = 0;
@@ -97,6 +102,7 @@ export class EventBus {
     this.#heartbeatMs = options.heartbeatMs ?? 20_000;
     this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
     this.#maxBuffered = options.maxBufferedBytes ?? 256 * 1024;
+    this.#maxPerUser = options.maxStreamsPerUser ?? 1000;
   }
 
   /** Open streams in this process. */
@@ -118,7 +124,8 @@ export class EventBus {
       this.#unlisten = await this.#database.pglite!.listen(EVENTS_CHANNEL, (payload) => this.#received(payload));
       return;
     }
-    const client = new pg.Client({ connectionString: this.#database.url, application_name: 'flowpilot-events' });
+    // keepAlive: a connection that silently went away is noticed, and replaced.
+    const client = new pg.Client({ connectionString: this.#database.url, application_name: 'flowpilot-events', keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on('notification', (msg) => {
       if (msg.channel === EVENTS_CHANNEL && msg.payload) this.#received(msg.payload);
     });
@@ -151,7 +158,10 @@ export class EventBus {
   async #catchUpAll(): Promise<void> {
     const all = new Set<Stream>();
     for (const set of this.#byUser.values()) for (const s of set) all.add(s);
-    for (const s of all) await this.#replay(s).catch(() => this.#end(s));
+    // Every stream holds its live events back before any replays: one still waiting its turn must not
+    // write a new event first and so move its resume point past the ones it missed.
+    for (const s of all) s.pending ??= [];
+    for (const s of all) await this.#replay(s, true).catch(() => this.#end(s));
   }
 
   /** Stores events and announces them on commit of `tx`. Returns them as stored. */
@@ -258,6 +268,29 @@ export class EventBus {
 
   #heartbeat(): void {
     for (const set of this.#byUser.values()) for (const s of set) if (!s.pending) this.#write(s, ': keep-alive\n\n');
+    void this.#recheckUsers().catch((err: unknown) => this.#log.warn({ err: { message: String(err) } }, 'could not re-check the users of event streams'));
+  }
+
+  /**
+   * Ends the streams of users who were deactivated, signed out everywhere or
+   * given another role since they opened them: their client reconnects, and is
+   * refused or gets what the new role may see.
+   */
+  async #recheckUsers(): Promise<void> {
+    const ids = [...this.#byUser.keys()];
+    if (ids.length === 0) return;
+    const rows = await this.#database.db
+      .select({ id: users.id, role: users.role, is_active: users.is_active, tokens_valid_after: users.tokens_valid_after })
+      .from(users)
+      .where(inArray(users.id, ids));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const id of ids) {
+      const u = byId.get(id);
+      for (const s of [...(this.#byUser.get(id) ?? [])]) {
+        const revoked = u?.tokens_valid_after && u.tokens_valid_after.getTime() > s.openedAt;
+        if (!u || !u.is_active || revoked || (u.role !== 'technician') !== s.staff) this.#end(s);
+      }
+    }
   }
 
   /** Stored events this user should see after `afterId`, oldest first. */
@@ -273,12 +306,14 @@ export class EventBus {
   }
 
   /** Writes what the stream missed since its last id, then what arrived meanwhile. */
-  async #replay(stream: Stream): Promise<void> {
-    if (stream.pending) return;
-    stream.pending = [];
+  async #replay(stream: Stream, held = false): Promise<void> {
+    // `held`: the caller already holds the stream's live events back (catch-up after a lost listener).
+    if (stream.pending && !held) return;
+    stream.pending ??= [];
     const replayed = new Set<number>();
     try {
       for (;;) {
+        if (stream.res.destroyed) break;
         const missed = await this.eventsAfter({ id: stream.userId, teamId: stream.teamId, staff: stream.staff }, stream.lastId);
         for (const e of missed) {
           stream.lastId = e.id;
@@ -307,7 +342,7 @@ export class EventBus {
    * events as they come. Ends when the client goes away.
    */
   async open(res: ServerResponse, user: { id: string; teamId: string; staff: boolean }, lastEventId: number | null): Promise<void> {
-    const stream: Stream = { userId: user.id, teamId: user.teamId, staff: user.staff, res, lastId: lastEventId ?? 0, pending: null, replayed: null };
+    const stream: Stream = { userId: user.id, teamId: user.teamId, staff: user.staff, res, lastId: lastEventId ?? 0, pending: null, replayed: null, openedAt: Date.now() };
     if (lastEventId === null) {
       // A new client loads the current state itself; from here on it misses nothing.
       const [latest] = await this.#database.db.select({ id: sql<number>`coalesce(max(${events.id}), 0)::int8` }).from(events);
@@ -331,6 +366,11 @@ export class EventBus {
   #add(stream: Stream): void {
     let mine = this.#byUser.get(stream.userId);
     if (!mine) this.#byUser.set(stream.userId, (mine = new Set()));
+    // One user's tabs and devices, within reason: past the cap the oldest stream makes way.
+    if (mine.size >= this.#maxPerUser) {
+      const oldest = mine.values().next().value;
+      if (oldest) this.#end(oldest);
+    }
     mine.add(stream);
     if (stream.staff) {
       let team = this.#staffByTeam.get(stream.teamId);

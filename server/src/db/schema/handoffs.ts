@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { EscalationPackage } from '@flowpilot/contracts';
 import { teams, users } from './accounts.ts';
 import { sessionDocumentation, sessions } from './sessions.ts';
@@ -29,6 +29,8 @@ export const sessionHandoffs = pgTable(
     documentation_id: uuid('documentation_id').references(() => sessionDocumentation.id, { onDelete: 'set null' }),
     /** What the engineer needs in 30 seconds; built at once, enriched by the AI when one is configured. */
     package: jsonb('package').$type<EscalationPackage>().notNull(),
+    /** The last step of the escalation chain that re-announced it (-1: none yet); a repeated job does nothing. */
+    reminded_step: integer('reminded_step').notNull().default(-1),
     accepted_by_id: uuid('accepted_by_id').references(() => users.id, { onDelete: 'set null' }),
     accepted_at: timestamp('accepted_at', { withTimezone: true }),
     created_at: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

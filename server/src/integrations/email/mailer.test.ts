@@ -317,4 +317,17 @@ describe('createMailer without SMTP', () => {
     expect(raw).toMatch(/\r\n/);
     expectWellFormed(raw, await simpleParser(raw), result.messageId);
   });
+
+  it('writes a message sent again under the same key once, with one Message-ID', async () => {
+    const outbox = path.join(dir, 'keyed');
+    const mailer = createMailer({ outboxDir: outbox, from: FROM });
+    const first = await mailer.send(buildEscalationEmail(MSG, RECIPIENT), '0b6f3c1e-delivery');
+    const again = await mailer.send(buildEscalationEmail(MSG, RECIPIENT), '0b6f3c1e-delivery');
+    const other = await mailer.send(buildEscalationEmail(MSG, RECIPIENT), 'another-delivery');
+    mailer.close();
+    expect(again).toEqual(first);
+    expect(first.messageId).toMatch(/^<flowpilot-0b6f3c1e-delivery@/);
+    expect(other.messageId).not.toBe(first.messageId);
+    expect(readdirSync(outbox)).toHaveLength(2);
+  });
 });

@@ -18,7 +18,11 @@ export interface OutgoingEmail {
 /** Built once at start-up and shared, so SMTP settings are read and checked in one place. */
 export interface Mailer {
   /** Sends one email; `where` says where it went (the SMTP host, or the .eml file written). */
-  send(mail: OutgoingEmail): Promise<{ messageId: string; where: string }>;
+  /**
+   * `key`, when given, makes the send repeatable: the Message-ID is derived from it (mail
+   * clients show one message for one Message-ID) and the outbox file is written once.
+   */
+  send(mail: OutgoingEmail, key?: string): Promise<{ messageId: string; where: string }>;
   /** Releases the SMTP connection; nothing to do for the outbox. */
   close(): void;
   /** Where mail goes, for logs and the "send test" answer; never contains the password. */
@@ -106,9 +110,11 @@ function smtpFailure(err: unknown, target: string, redact: (text: string) => str
 }
 
 /** `2026-05-04T10-11-12-345Z-<id>.eml`: sorts by time, and only characters every file system takes. */
-function outboxFileName(messageId: string): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+function outboxFileName(messageId: string, keyed: boolean): string {
   const id = messageId.replace(/^<|>$/g, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
+  // A keyed message has one file whenever it is written, so a repeated send finds it there.
+  if (keyed) return `${id}.eml`;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return `${stamp}-${id}.eml`;
 }
 
@@ -125,14 +131,14 @@ export function createMailer(opts: MailerOptions): Mailer {
   const host = messageIdHost(opts.from);
   const redact = redactor(opts.smtpUrl);
 
-  function compose(mail: OutgoingEmail): SendMailOptions & { messageId: string } {
+  function compose(mail: OutgoingEmail, key?: string): SendMailOptions & { messageId: string } {
     return {
       from: opts.from,
       to: { name: oneLine(mail.to.name), address: mail.to.email },
       subject: oneLine(mail.subject),
       text: mail.text,
       html: mail.html,
-      messageId: `<${randomUUID()}@${host}>`,
+      messageId: `<${key ? `flowpilot-${key.replace(/[^A-Za-z0-9._-]/g, '_')}` : randomUUID()}@${host}>`,
       headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
     };
   }
@@ -147,8 +153,8 @@ export function createMailer(opts: MailerOptions): Mailer {
     });
     return {
       describe: `SMTP server ${target}`,
-      async send(mail) {
-        const message = compose(mail);
+      async send(mail, key) {
+        const message = compose(mail, key);
         try {
           await transport.sendMail(message);
         } catch (err) {
@@ -168,8 +174,8 @@ export function createMailer(opts: MailerOptions): Mailer {
   let folderReady: Promise<unknown> | null = null;
   return {
     describe: `outbox folder ${outboxDir}`,
-    async send(mail) {
-      const message = compose(mail);
+    async send(mail, key) {
+      const message = compose(mail, key);
       let raw: Buffer;
       try {
         const info = await stream.sendMail(message);
@@ -177,12 +183,14 @@ export function createMailer(opts: MailerOptions): Mailer {
       } catch (err) {
         throw new DeliveryError(`The email could not be built: ${oneLine(String((err as Error)?.message ?? err)).slice(0, 300)}`, { retryable: false });
       }
-      const file = path.join(outboxDir, outboxFileName(message.messageId));
+      const file = path.join(outboxDir, outboxFileName(message.messageId, key !== undefined));
       try {
         folderReady ??= mkdir(outboxDir, { recursive: true });
         await folderReady;
         await writeFile(file, raw, { flag: 'wx' });
       } catch (err) {
+        // Written by an earlier attempt of the same keyed message: that is delivered.
+        if (key !== undefined && (err as NodeJS.ErrnoException).code === 'EEXIST') return { messageId: message.messageId, where: file };
         folderReady = null;
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
         throw new DeliveryError(`The email could not be written to the outbox folder ${outboxDir} (${code})`, { retryable: true });

@@ -67,9 +67,7 @@ export function buildPackage(input: PackageInput): EscalationPackage {
   }
   const wentBack = tried.filter((s) => s.kind === 'back').length;
   if (wentBack) hypotheses.push(`The technician went back ${wentBack} time${wentBack === 1 ? '' : 's'}: an earlier answer may be uncertain and worth re-checking.`);
-  for (const s of input.similar.filter((x) => x.resolution).slice(0, 2)) {
-    hypotheses.push(`Same as ${s.ticket_id ? `ticket ${s.ticket_id}` : 'an earlier session'}${s.client_name ? ` (${s.client_name})` : ''}? It was resolved by: ${clip(s.resolution!, 240)}`);
-  }
+  if (input.similar.some((x) => x.resolution)) hypotheses.push('A similar ticket of the team was resolved before: compare with the similar sessions below.');
   const lastAnswers = tried.filter((s) => s.kind === 'answer' && s.node_kind === 'question').slice(-2);
   if (lastAnswers.length) nextSteps.push(`Confirm the last answers with the customer: ${lastAnswers.map((s) => `"${s.node_title}" → ${s.answer}`).join('; ')}.`);
   if (hypotheses.length === 0) hypotheses.push(`The technician's reason is the best lead: ${clip(reason, 300)}`);

@@ -106,7 +106,8 @@ export function createHandoffsJobs(deps: {
     if (!user.escalation_emails) throw new DeliverySkipped('Not sent: the recipient turned escalation emails off');
     const { email } = await integrations.channels(row.team_id);
     if (!email) throw new DeliverySkipped('Not sent: escalation emails were turned off for the team');
-    const sent = await mailer.send(buildEscalationEmail(await messageFor(handoffId, kind), { name: user.full_name, email: user.email }));
+    // Keyed by the delivery: a repeated attempt (a lost answer, a worker that died) carries the same Message-ID.
+    const sent = await mailer.send(buildEscalationEmail(await messageFor(handoffId, kind), { name: user.full_name, email: user.email }), row.id);
     return sent.messageId;
   };
 
@@ -120,11 +121,17 @@ export function createHandoffsJobs(deps: {
    * step finds the handoff accepted and does nothing.
    */
   async function remind(data: JobData['handoff.remind']): Promise<void> {
+    const first = await repo.findWithNames(db, data.handoffId);
+    if (!first || first.status !== 'pending' || first.intent !== 'escalate') return;
     const sent = await db.transaction(async (tx) => {
+      // The session first, then the handoff: the order a pickup takes them in, so the two never deadlock.
+      const locked = await sessionsRepo.lock(tx, first.team_id, first.session_id);
       const h = await repo.lock(tx, data.handoffId);
-      if (!h || h.status !== 'pending' || h.intent !== 'escalate') return null;
-      const session = await sessionsRepo.findInTeam(tx, h.team_id, h.session_id);
-      if (!session || !WAITING.has(session.status)) return null;
+      if (!locked || !h || h.status !== 'pending' || !WAITING.has(locked.status)) return null;
+      // Run once per step, however often the job runs (a retry after a crash, an expiry).
+      if (h.reminded_step >= data.step) return null;
+      await repo.update(tx, h.id, { reminded_step: data.step });
+      const session = (await sessionsRepo.findInTeam(tx, h.team_id, h.session_id))!;
       let audience: repo.Member[];
       if (data.notify === 'admins') audience = await repo.activeMembers(tx, h.team_id, ['admin']);
       else if (data.notify === 'target' && h.to_user_id) {

@@ -145,6 +145,16 @@ export async function queue(db: Db, teamId: string, opts: { targetUserId?: strin
   return { rows: rows.map((r) => ({ ...r, escalated_at: new Date(r.escalated_at) })), total: totals[0]?.n ?? 0 };
 }
 
+/**
+ * The queue count as it will stand when this transaction commits: changes to
+ * one team's queue take turns from here to commit, so a count is never
+ * computed while another change is in flight (a live count event is exact).
+ */
+export async function lockedQueueCount(tx: Db, teamId: string): Promise<number> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`flowpilot:queue:${teamId}`}, 0))`);
+  return queueCount(tx, teamId);
+}
+
 export async function queueCount(db: Db, teamId: string): Promise<number> {
   const [row] = await db
     .select({ n: count() })

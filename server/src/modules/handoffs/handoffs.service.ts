@@ -40,7 +40,12 @@ export function sessionLabel(s: { client_name: string | null; problem_summary: s
   return s.ticket_id ? `${parts} (ticket ${s.ticket_id})` : parts;
 }
 
-export function toHandoff(row: repo.HandoffWithNames): Handoff {
+/**
+ * The handoff as `viewer` may see it: similar sessions of the team are for
+ * engineers and admins only (technicians see just their own sessions).
+ */
+export function toHandoff(row: repo.HandoffWithNames, viewer: { role: AuthUser['role'] }): Handoff {
+  const pkg = viewer.role === 'technician' && row.package.similar_sessions.length ? { ...row.package, similar_sessions: [] } : row.package;
   return {
     id: row.id,
     session_id: row.session_id,
@@ -52,7 +57,7 @@ export function toHandoff(row: repo.HandoffWithNames): Handoff {
     to_user_id: row.to_user_id,
     to_user_name: row.to_user_name,
     node_id: row.node_id,
-    package: row.package,
+    package: pkg,
     accepted_by_id: row.accepted_by_id,
     accepted_by_name: row.accepted_by_name,
     accepted_at: row.accepted_at?.toISOString() ?? null,
@@ -219,7 +224,7 @@ export function createHandoffsService(deps: {
       }
       if (escalating) {
         events.push({ teamId: actor.teamId, audience: 'staff', type: 'escalation.created', data: { session_id: sessionId, handoff_id: handoffRow.id } });
-        events.push({ teamId: actor.teamId, audience: 'staff', type: 'queue.count', data: { count: await repo.queueCount(tx, actor.teamId) } });
+        events.push({ teamId: actor.teamId, audience: 'staff', type: 'queue.count', data: { count: await repo.lockedQueueCount(tx, actor.teamId) } });
         await jobs.sendMany(
           tx,
           'handoff.remind',
@@ -236,11 +241,12 @@ export function createHandoffsService(deps: {
     deliveries.wake(done.sent);
     if (deps.ai && escalating) jobs.wake('handoff.package');
     if (done.summarizing) s.summaries.wake();
-    const [session, handoffRow] = await Promise.all([sessions.respond(actor, sessionId), repo.findWithNames(db, done.handoffId)]);
+    // Committed: the answer shows the session as handed over, even to a technician who no longer has it.
+    const [session, handoffRow] = await Promise.all([sessions.respond(actor, sessionId, db, { trusted: true }), repo.findWithNames(db, done.handoffId)]);
     const psaResult: PsaResult = done.psa
       ? { status: 'queued', provider: done.psa.provider, delivery_id: done.psa.deliveryId, message: 'Sending to the ticket in the background' }
       : { status: 'no_psa', provider: null, delivery_id: null, message: null };
-    return { session, documentation: sessions.toDocumentation(done.documentation), psa_result: psaResult, handoff: toHandoff(handoffRow!) };
+    return { session, documentation: sessions.toDocumentation(done.documentation), psa_result: psaResult, handoff: toHandoff(handoffRow!, actor) };
   }
 
   return {
@@ -261,7 +267,8 @@ export function createHandoffsService(deps: {
       const row = await sessionsRepo.findInTeam(db, actor.teamId, sessionId);
       if (!row) throw notFound('Session');
       if (!WAITING.has(row.status)) throw await notWaiting(row);
-      if (row.user_id === actor.id) throw conflict('You escalated this session yourself: another engineer picks it up');
+      const pending = await repo.pendingForSession(db, sessionId);
+      if ((pending?.from_user_id ?? row.user_id) === actor.id) throw conflict('You escalated this session yourself: another engineer picks it up');
       const legacy = row.status === 'requesting_escalation';
       const here = s.positionOf(row);
       const node: TreeNode | undefined = legacy && here ? await s.nodeAt(here.tree_id, here.tree_version, here.node_id) : undefined;
@@ -325,7 +332,7 @@ export function createHandoffsService(deps: {
           { teamId: actor.teamId, audience: 'user', userId: locked.user_id, type: 'escalation.picked_up', data: { session_id: sessionId, handoff_id: handoffId, ...by } },
           { teamId: actor.teamId, audience: 'user', userId: locked.user_id, type: 'notification.created', data: { notification_id: note!.id, session_id: sessionId, type: 'picked_up' } },
           { teamId: actor.teamId, audience: 'user', userId: locked.user_id, type: 'session.updated', data: { session_id: sessionId } },
-          { teamId: actor.teamId, audience: 'staff', type: 'queue.count', data: { count: await repo.queueCount(tx, actor.teamId) } },
+          { teamId: actor.teamId, audience: 'staff', type: 'queue.count', data: { count: await repo.lockedQueueCount(tx, actor.teamId) } },
         ]);
         return { lost: false as const, handoffId };
       });
@@ -334,7 +341,7 @@ export function createHandoffsService(deps: {
         throw await notWaiting(now ?? row);
       }
       const [session, handoffRow] = await Promise.all([sessions.respond(actor, sessionId), repo.findWithNames(db, result.handoffId)]);
-      return { session, handoff: toHandoff(handoffRow!) };
+      return { session, handoff: toHandoff(handoffRow!, actor) };
     },
 
     /** The latest handoff of a session, with its escalation package (the pickup screen). */
@@ -343,7 +350,7 @@ export function createHandoffsService(deps: {
       if (!row || !s.canSee(actor, row)) throw notFound('Session');
       const h = await repo.latestForSession(db, sessionId);
       if (!h) throw notFound('Handoff');
-      return toHandoff(h);
+      return toHandoff(h, actor);
     },
 
     /** The team's escalation queue, oldest first, with how long each has waited. */

@@ -297,6 +297,31 @@ describe.each(DB_KINDS)('escalation, handoff and pickup on %s', (kind) => {
     expect((await t.request({ method: 'GET', url: '/api/v1/escalations/count', token: otherTeamAdmin })).json<{ count: number }>().count).toBe(0);
   });
 
+  it('shows similar resolved sessions of the team to engineers only, never to a technician', async () => {
+    // Another technician's resolved session on the same tree: not theirs to read.
+    const otherTech = await t.login('other.tech@flowpilot.test', 'a-long-enough-password');
+    const theirs = await startSession(otherTech, { client_name: 'SecretCorp Inc' });
+    expect((await t.request({ method: 'POST', url: `/api/v1/sessions/${theirs.id}/complete`, token: otherTech, body: { resolution: 'Reset the print server admin password' } })).statusCode).toBe(200);
+    const mine = await startSession();
+    const res = (await escalate(mine.id, { reason: 'Same symptoms as last week' })).json<HandoffResponse>();
+    expect(JSON.stringify(res)).not.toContain('SecretCorp');
+    expect(res.handoff.package.similar_sessions).toEqual([]);
+    const asTech = (await t.request({ method: 'GET', url: `/api/v1/sessions/${mine.id}/handoff`, token: tech })).json<HandoffResponse['handoff']>();
+    expect(JSON.stringify(asTech)).not.toContain('SecretCorp');
+    const asEngineer = (await t.request({ method: 'GET', url: `/api/v1/sessions/${mine.id}/handoff`, token: engineer })).json<HandoffResponse['handoff']>();
+    expect(asEngineer.package.similar_sessions.map((x) => x.session_id)).toContain(theirs.id);
+    expect(asEngineer.package.similar_sessions.find((x) => x.session_id === theirs.id)!.resolution).toBe('Reset the print server admin password');
+  });
+
+  it('answers a technician who hands on a session they were handed (and no longer have) with the result, not 404', async () => {
+    const session = await startSession();
+    const otherTech = await t.login('other.tech@flowpilot.test', 'a-long-enough-password');
+    expect((await t.request({ method: 'POST', url: `/api/v1/sessions/${session.id}/handoff`, token: tech, body: { intent: 'transfer', reason: 'Shift ends', target_user_id: ids.otherTech } })).statusCode).toBe(200);
+    const onward = await t.request({ method: 'POST', url: `/api/v1/sessions/${session.id}/handoff`, token: otherTech, body: { intent: 'escalate', reason: 'Beyond me' } });
+    expect(onward.statusCode, onward.body).toBe(200);
+    expect(onward.json<HandoffResponse>().session.status).toBe('escalated');
+  });
+
   it('transfers a session to a colleague without escalating it', async () => {
     const session = await startSession();
     const res = await t.request({ method: 'POST', url: `/api/v1/sessions/${session.id}/handoff`, token: tech, body: { intent: 'transfer', reason: 'My shift ends', target_user_id: ids.otherTech } });

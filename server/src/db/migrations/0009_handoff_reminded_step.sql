@@ -1,0 +1,1 @@
+ALTER TABLE "session_handoffs" ADD COLUMN "reminded_step" integer DEFAULT -1 NOT NULL;
