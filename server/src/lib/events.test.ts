@@ -387,6 +387,33 @@ describe.each(DB_KINDS)('live events over HTTP on %s', (kind) => {
     }
   });
 
+  it('gives event ids in commit order: a transaction recording events waits for one that recorded before it to commit', async () => {
+    let releaseFirst!: () => void;
+    const firstHolds = new Promise<void>((r) => (releaseFirst = r));
+    let firstRecorded!: () => void;
+    const recorded = new Promise<void>((r) => (firstRecorded = r));
+    const timeline: string[] = [];
+    const first = database.db.transaction(async (tx) => {
+      const [e] = await app.events.record(tx, [{ teamId: ids.team, audience: 'user', userId: ids.tech, type: 'session.updated', data: { session_id: randomUUID() } }]);
+      firstRecorded();
+      await firstHolds;
+      timeline.push('first commits');
+      return e!.id;
+    });
+    await recorded;
+    const second = database.db.transaction(async (tx) => {
+      const [e] = await app.events.record(tx, [{ teamId: ids.team, audience: 'user', userId: ids.tech, type: 'session.updated', data: { session_id: randomUUID() } }]);
+      timeline.push('second recorded');
+      return e!.id;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(timeline).toEqual([]);
+    releaseFirst();
+    const [a, b] = await Promise.all([first, second]);
+    expect(timeline).toEqual(['first commits', 'second recorded']);
+    expect(b).toBeGreaterThan(a);
+  });
+
   it('announces nothing for a change that rolled back', async () => {
     const stream = await streamOf(tokens.engineer);
     const rolledBack = randomUUID();

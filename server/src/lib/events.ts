@@ -8,6 +8,9 @@ import { events, users } from '../db/schema/index.ts';
 /** The PostgreSQL channel every process LISTENs on. */
 export const EVENTS_CHANNEL = 'flowpilot_events';
 
+/** The advisory lock that puts event ids in commit order (an arbitrary constant of FlowPilot's). */
+const EVENTS_LOCK_KEY = 7_146_025_511;
+
 /** NOTIFY payloads must stay under 8,000 bytes; events are split over several notifications below this. */
 const NOTIFY_LIMIT = 7_500;
 
@@ -164,9 +167,16 @@ export class EventBus {
     for (const s of all) await this.#replay(s, true).catch(() => this.#end(s));
   }
 
-  /** Stores events and announces them on commit of `tx`. Returns them as stored. */
+  /**
+   * Stores events and announces them on commit of `tx`. Returns them as stored.
+   * Call it last in the transaction: other event-recording transactions wait from here to its commit.
+   */
   async record(tx: Db, list: NewEvent[]): Promise<StoredEvent[]> {
     if (list.length === 0) return [];
+    // Event ids in commit order: transactions that record events take turns from here to their
+    // commit (call this last), so an id is never committed after a higher one, and a client that
+    // resumes after the last id it saw cannot miss an event committed later with a lower one.
+    await tx.execute(sql`select pg_advisory_xact_lock(${EVENTS_LOCK_KEY})`);
     const rows = (await tx
       .insert(events)
       .values(

@@ -233,8 +233,9 @@ export function createHandoffsService(deps: {
         );
         if (deps.ai) await jobs.send(tx, 'handoff.package', { handoffId: handoffRow.id });
       }
-      await bus.record(tx, events);
       const summarizing = await s.summaries.enqueue(tx, documentation.id);
+      // Last before the commit (see EventBus.record).
+      await bus.record(tx, events);
       return { documentation, handoffId: handoffRow.id, sent: psa ? [...sent, { channel: 'psa' as const }] : sent, psa, summarizing };
     });
 
