@@ -1,4 +1,5 @@
-import { assertAllowedTarget, TargetRefused } from '../lib/network-guard.ts';
+import { fetch as undiciFetch } from 'undici';
+import { assertAllowedTarget, publicOnlyAgent, TargetRefused } from '../lib/network-guard.ts';
 
 /**
  * Why a call to an outside service failed, in words an admin can act on.
@@ -72,7 +73,9 @@ export async function callService(
   }
   let res: Response;
   try {
-    res = await fetch(url, { method: init.method, headers: init.headers, body: init.body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
+    const request = { method: init.method, headers: init.headers, body: init.body, redirect: 'manual' as const, signal: AbortSignal.timeout(options.timeoutMs) };
+    // Without private targets, the connection itself checks the addresses it is given (no DNS rebinding).
+    res = options.allowPrivate ? await fetch(url, request) : ((await undiciFetch(url, { ...request, dispatcher: publicOnlyAgent })) as unknown as Response);
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
     if (timedOut) {
