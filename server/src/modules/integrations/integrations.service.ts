@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   PSA_SECRET_FIELDS,
   SECRET_MASK,
@@ -199,7 +200,9 @@ export function createIntegrationsService(deps: {
       }
       if (channels && !channels.email_enabled) return { ok: false, message: 'Escalation emails are turned off for this team' };
       const sent = await deps.mailer.send(buildEscalationEmail(sample(actor), { name: actor.fullName, email: actor.email }));
-      return { ok: true, message: `A test email to ${actor.email} was handed over (${sent.where})` };
+      // The outbox file by its name only: the server's folders are not the admin's business.
+      const where = sent.where.endsWith('.eml') ? `written to the outbox as ${path.basename(sent.where)}` : `sent through ${sent.where}`;
+      return { ok: true, message: `A test email to ${actor.email} was ${where}` };
     } catch (err) {
       if (err instanceof DeliveryError) return { ok: false, message: err.message };
       throw err;

@@ -114,7 +114,7 @@ describe.each(DB_KINDS)('team integrations on %s', (kind) => {
     // Without SMTP_URL the test email lands in the outbox as a file.
     const outbox = await t.request({ method: 'POST', url: '/api/v1/team/integrations/test', token: admin, body: { channel: 'email' } });
     expect(outbox.json().ok).toBe(true);
-    expect(outbox.json().message).toMatch(/admin@flowpilot\.test/);
+    expect(outbox.json().message).toMatch(/^A test email to admin@flowpilot\.test was written to the outbox as [^/]+\.eml$/);
   });
 });
 
