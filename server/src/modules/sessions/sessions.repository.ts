@@ -62,12 +62,17 @@ export async function findInTeam(db: Db, teamId: string, id: string): Promise<Se
 }
 
 /** Locks the session (FOR UPDATE): steps on one session take turns, and a stale one sees the move it lost to. */
-export async function lock(db: Db, teamId: string, id: string): Promise<SessionRow | undefined> {
-  const [row] = await db
+const lockStatement = preparedPer((db) =>
+  db
     .select()
     .from(sessions)
-    .where(and(eq(sessions.id, id), eq(sessions.team_id, teamId)))
-    .for('update');
+    .where(and(eq(sessions.id, sql.placeholder('id')), eq(sessions.team_id, sql.placeholder('team'))))
+    .for('update')
+    .prepare('sessions_lock'),
+);
+
+export async function lock(db: Db, teamId: string, id: string): Promise<SessionRow | undefined> {
+  const [row] = await lockStatement(db).execute({ id, team: teamId });
   return row;
 }
 
@@ -75,8 +80,33 @@ export async function update(db: Db, id: string, patch: Partial<NewSessionRow>):
   await db.update(sessions).set(patch).where(eq(sessions.id, id));
 }
 
+const STEP_COLUMNS = ['session_id', 'seq', 'kind', 'tree_id', 'tree_version', 'node_id', 'node_title', 'node_kind', 'answer', 'note', 'to_node_id', 'action', 'outcome', 'user_id', 'duration_ms', 'created_at'] as const;
+
+const insertStepStatement = preparedPer((db) =>
+  db
+    .insert(sessionSteps)
+    .values(Object.fromEntries(STEP_COLUMNS.map((c) => [c, sql.placeholder(c)])) as unknown as NewStepRow)
+    .prepare('session_steps_insert'),
+);
+
+/** Every step is written by one prepared statement (the hot write of a session). */
 export async function insertStep(db: Db, values: NewStepRow): Promise<void> {
-  await db.insert(sessionSteps).values(values);
+  await insertStepStatement(db).execute(
+    Object.fromEntries(STEP_COLUMNS.map((c) => [c, c === 'duration_ms' ? (values[c] ?? 0) : c === 'created_at' ? (values[c] ?? new Date()) : (values[c] ?? null)])),
+  );
+}
+
+const touchStatement = preparedPer((db) =>
+  db
+    .update(sessions)
+    .set({ step_count: sql`${sql.placeholder('step_count')}::int`, updated_at: sql`${sql.placeholder('updated_at')}::timestamptz` })
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .prepare('sessions_touch'),
+);
+
+/** A step that does not move the session: only its step count and time change. */
+export async function touch(db: Db, id: string, stepCount: number, at: Date): Promise<void> {
+  await touchStatement(db).execute({ id, step_count: stepCount, updated_at: at.toISOString() });
 }
 
 const listStepsStatement = preparedPer((db) =>

@@ -408,7 +408,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
           const at = now();
           if (body.answer === undefined) {
             await appendStep(tx, locked, actor, at, { ...nodeFields(node, from), kind: 'note', note: body.note ?? null, duration_ms: 0 });
-            await repo.update(tx, id, { step_count: locked.step_count, updated_at: at });
+            await repo.touch(tx, id, locked.step_count, at);
             return null;
           }
           const planned = planMove(from, node, body.answer);
@@ -486,7 +486,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
           outcome: body.outcome,
           note: body.note ?? null,
         });
-        await repo.update(tx, id, { step_count: locked.step_count, updated_at: at });
+        await repo.touch(tx, id, locked.step_count, at);
       });
       return respond(actor, id);
     },
