@@ -63,21 +63,21 @@
  * off, to see the escalate call without the deliveries it causes; the
  * results say so).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { HandoffResponse, SessionResponse } from '@flowpilot/contracts';
 import { MAPPED_DRIVE_MISSING_TREE_ID } from '../server/src/db/demo-trees/ids.ts';
+import { percentile, root, round, startProcess, stop, twoCores } from './support.ts';
 import { AccessTokens } from '../server/src/lib/tokens.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, 'bench', 'results');
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -102,8 +102,6 @@ const tsx = import.meta.resolve('tsx');
 /** Extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
-const twoCores = cpus().length >= 2 && spawnSync('taskset', ['--version']).status === 0;
-const pinned = (args: string[]) => (twoCores ? ['taskset', ['-c', '0', ...args]] : [args[0]!, args.slice(1)]) as [string, string[]];
 
 export interface EscalateLatencyResult {
   name: 'escalate-latency';
@@ -213,45 +211,7 @@ export interface EscalationsResult {
   failures: string[];
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
-
-/** Starts a process on core 0 and waits for `readyUrl`; its output is kept for errors and log checks. */
-function startProcess(args: string[], env: Record<string, string>, readyUrl: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const [cmd, cmdArgs] = pinned(args);
-  const child = spawn(cmd, cmdArgs, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const output = () => out;
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 60_000;
-    const poll = async () => {
-      if (child.exitCode !== null) return reject(new Error(`process exited:\n${out}`));
-      try {
-        if ((await fetch(readyUrl)).ok) return resolve({ child, output });
-      } catch {
-        /* not yet */
-      }
-      if (Date.now() > deadline) return reject(new Error(`not ready:\n${out}`));
-      setTimeout(poll, 200);
-    };
-    void poll();
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 async function adminQuery(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });

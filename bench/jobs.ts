@@ -18,6 +18,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase, queryRows, type Database } from '../server/src/db/client.ts';
 import { JobQueue } from '../server/src/lib/jobs.ts';
+import { percentile, round } from './support.ts';
 
 const QUEUE = 'documentation.summarize';
 /** As the app runs this queue (server/src/app.ts). */
@@ -58,8 +59,6 @@ const log = {
   warn: (obj: object, msg: string) => console.error(msg, obj),
   error: (obj: object, msg: string) => console.error(msg, obj),
 };
-const round = (n: number) => Math.round(n * 100) / 100;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
 /** A fresh, empty database for one scenario, and how to get rid of it. */
 async function scratchDatabase(kind: 'pglite' | 'postgres', scenario: string): Promise<{ database: Database; drop: () => Promise<void> }> {

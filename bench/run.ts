@@ -28,20 +28,19 @@
  * per scenario, default 10), BENCH_CONNECTIONS (default 50); for the job
  * scenarios see bench/jobs.ts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { ImportReport, SearchResults, SessionResponse, TreeBody, TreeResponse } from '@flowpilot/contracts';
 import { MAPPED_DRIVE_MISSING_TREE_ID } from '../server/src/db/demo-trees/ids.ts';
 import { escalationSummary, type EscalationsResult } from './escalations.ts';
 import type { JobPickupResult, QueueThroughputResult } from './jobs.ts';
+import { percentile, pinned, root, round, startProcess, stop, twoCores } from './support.ts';
 import { checkQueries, EXACT_QUERIES, generateLibrary, generateTree, libraryWords, TYPO_QUERIES } from './tree-library.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, 'bench', 'results');
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -57,9 +56,7 @@ const STEP_SESSIONS = 1000;
 const SESSION_TREE_ID = MAPPED_DRIVE_MISSING_TREE_ID;
 const tsx = import.meta.resolve('tsx');
 
-const twoCores = cpus().length >= 2 && spawnSync('taskset', ['--version']).status === 0;
 if (twoCores) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-const pinned = (args: string[]) => (twoCores ? ['taskset', ['-c', '0', ...args]] : [args[0]!, args.slice(1)]) as [string, string[]];
 
 interface Result {
   name: string;
@@ -75,12 +72,6 @@ interface Result {
   errors: number;
   target_rate?: number;
   goal?: { text: string; met: boolean };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
 }
 
 async function load(
@@ -114,7 +105,6 @@ async function load(
   return result;
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
 const writeResult = (r: Result) => writeFileSync(path.join(resultsDir, `${r.name}.json`), JSON.stringify(r, null, 2) + '\n');
 const writeJobResult = (r: JobPickupResult | QueueThroughputResult) => writeFileSync(path.join(resultsDir, `${r.name}.json`), JSON.stringify(r, null, 2) + '\n');
 
@@ -167,35 +157,6 @@ async function paced(name: string, description: string, rate: number, send: () =
   writeResult(result);
   console.log(`${name}: ${result.requests_per_s} req/s, p50 ${result.p50_ms} ms, p95 ${result.p95_ms} ms, p99 ${result.p99_ms} ms, non-2xx ${non2xx}, errors ${errors}`);
   return result;
-}
-
-function startProcess(args: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
-  const [cmd, cmdArgs] = pinned(args);
-  const child = spawn(cmd, cmdArgs, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 60_000;
-    const poll = async () => {
-      if (child.exitCode !== null) return reject(new Error(`process exited:\n${out}`));
-      try {
-        if ((await fetch(readyUrl)).ok) return resolve(child);
-      } catch {
-        /* not yet */
-      }
-      if (Date.now() > deadline) return reject(new Error(`not ready:\n${out}`));
-      setTimeout(poll, 200);
-    };
-    void poll();
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 async function login(appUrl: string, email: string, password: string): Promise<string> {
@@ -375,12 +336,12 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     NODE_ENV: 'production',
   };
-  const app = await startProcess(
+  const { child: app } = await startProcess(
     ['node', '--import', tsx, 'server/src/server.ts'],
     { ...env, PORT: String(appPort) },
     `http://127.0.0.1:${appPort}/readyz`,
   );
-  const baseline = await startProcess(
+  const { child: baseline } = await startProcess(
     ['node', '--import', tsx, 'bench/baseline-server.ts'],
     { ...env, PORT: String(basePort) },
     `http://127.0.0.1:${basePort}/json`,

@@ -53,6 +53,9 @@ export function parseRetryAfter(headers: Headers, now = Date.now()): number | un
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** integrations.md §0: chat webhooks get 10 s. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
 /** Network errors, 408, 409, 429 and 5xx are worth another try; other 4xx are not (rules of integrations.md §0). */
 export const isRetryableStatus = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 

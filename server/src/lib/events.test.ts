@@ -217,6 +217,18 @@ describe.each(DB_KINDS)('live events over HTTP on %s', (kind) => {
     expect((await connect(port, `/api/v1/events?ticket=${encodeURIComponent(expiring.ticket)}`)).status).toBe(401);
   });
 
+  it('refuses a ticket issued before its user signed out everywhere', async () => {
+    await call('POST', '/users', tokens.admin, { email: `leaving.${kind}@flowpilot.test`, password: 'a-long-enough-password', full_name: 'Leaving', role: 'engineer' }, 201);
+    const token = await login(`leaving.${kind}@flowpilot.test`, 'a-long-enough-password');
+    const { ticket } = await call<{ ticket: string }>('POST', '/events/ticket', token, undefined, 201);
+    // Token validity is counted in whole seconds: sign out in a later second than the ticket was issued.
+    await new Promise((r) => setTimeout(r, 1100));
+    await call('POST', '/auth/logout', token, { all_devices: true }, 204);
+    const refused = await connect(port, `/api/v1/events?ticket=${encodeURIComponent(ticket)}`);
+    expect(refused.status).toBe(401);
+    expect(JSON.stringify((refused as { body: unknown }).body)).toMatch(/sign-in has ended/);
+  });
+
   it('answers 400 for a Last-Event-ID that is not an event id', async () => {
     const header = await connect(port, '/api/v1/events', { authorization: `Bearer ${tokens.engineer}`, 'last-event-id': 'abc' });
     expect(header.status).toBe(400);

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { EventData, EventType } from '@flowpilot/contracts';
 import type { Database, Db } from '../db/client.ts';
-import { events, users } from '../db/schema/index.ts';
+import { events, eventTickets, users } from '../db/schema/index.ts';
 
 /** The PostgreSQL channel every process LISTENs on. */
 export const EVENTS_CHANNEL = 'flowpilot_events';
@@ -407,6 +407,8 @@ export class EventBus {
 
   async #cleanUp(): Promise<void> {
     await this.#database.db.delete(events).where(lt(events.created_at, new Date(Date.now() - this.#retentionMs)));
+    // Event tickets live a minute: spent and expired ones are of no use to anyone.
+    await this.#database.db.delete(eventTickets).where(lt(eventTickets.expires_at, new Date(Date.now() - 60_000)));
   }
 
   /** Ends every stream (clients reconnect elsewhere) and stops listening. */

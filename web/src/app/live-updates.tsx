@@ -71,12 +71,14 @@ export function useLiveUpdates(): void {
           void invalidateBell(qc);
           void toastNotification(event.data.notification_id);
           return;
+        // The count follows as `queue.count`: only the list is refetched here.
         case 'escalation.created':
-          void invalidateQueue(qc);
+          void qc.invalidateQueries({ queryKey: [...escalationKeys.all, 'list'] });
           return;
         case 'escalation.picked_up': {
           const { session_id, by_user_id, by_user_name } = event.data;
-          void invalidateQueue(qc);
+          void qc.invalidateQueries({ queryKey: [...escalationKeys.all, 'list'] });
+          // Engineers looking at the session get no `session.updated` for a pickup: this is theirs.
           void invalidateSession(qc, session_id);
           // The one who picked it up knows; the technician hears it from their bell notification.
           if (!user || by_user_id === user.id || user.role === 'technician') return;
@@ -96,9 +98,7 @@ export function useLiveUpdates(): void {
           void invalidateSession(qc, event.data.session_id);
           return;
         case 'queue.count': {
-          const before = qc.getQueryData<CountResponse>(escalationKeys.count);
           qc.setQueryData<CountResponse>(escalationKeys.count, { count: event.data.count });
-          if (before?.count !== event.data.count) void qc.invalidateQueries({ queryKey: [...escalationKeys.all, 'list'] });
           return;
         }
       }

@@ -1,4 +1,4 @@
-import { callService, DeliveryError, JSON_HEADERS, parseRetryAfter, type OutboundResponse } from '../outbound.ts';
+import { callService, DeliveryError, isRetryableStatus, JSON_HEADERS, parseRetryAfter, type OutboundResponse } from '../outbound.ts';
 import { fitText, headline, oneLine, safeLink, senderLabel, UNKNOWN, type EscalationMessage } from './escalation-message.ts';
 
 /**
@@ -167,7 +167,7 @@ function teamsFailure(res: OutboundResponse): DeliveryError {
   }
   if (status === 413) return new DeliveryError(`Posting to Teams failed: the message is too large for Teams (${said})`, { retryable: false, status });
   if (status === 400) return new DeliveryError(`Posting to Teams failed: the workflow refused the message format (${said}); check that the workflow is "Post to a channel when a webhook request is received"`, { retryable: false, status });
-  return new DeliveryError(`Posting to Teams failed: Teams refused the message (${said})`, { retryable: status === 408 || status === 409, status });
+  return new DeliveryError(`Posting to Teams failed: Teams refused the message (${said})`, { retryable: isRetryableStatus(status), status });
 }
 
 /**

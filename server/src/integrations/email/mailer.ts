@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type NodemailerError, type SendMailOptions } from 'nodemailer';
 import { escapeHtml } from '../../lib/html.ts';
@@ -52,14 +52,22 @@ function messageIdHost(from: string): string {
 /** Removes the SMTP user name and password from any text we are about to show, however the server echoed them. */
 function redactor(smtpUrl: string | undefined): (text: string) => string {
   if (!smtpUrl) return (text) => text;
-  let secrets: string[] = [];
+  const secrets: string[] = [];
   try {
     const url = new URL(smtpUrl);
-    secrets = [url.password, decodeURIComponent(url.password), url.username, decodeURIComponent(url.username)].filter((s) => s.length >= 3);
+    for (const raw of [url.password, url.username]) {
+      secrets.push(raw);
+      try {
+        secrets.push(decodeURIComponent(raw));
+      } catch {
+        // A malformed %-escape: the raw value above is still hidden.
+      }
+    }
   } catch {
-    secrets = [];
+    // Not a URL: only the whole setting is hidden.
   }
-  return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(smtpUrl).join('***'));
+  const hidden = secrets.filter((s) => s.length >= 3);
+  return (text) => hidden.reduce((out, secret) => out.split(secret).join('***'), text.split(smtpUrl).join('***'));
 }
 
 /** The SMTP target without credentials: `smtp://mail.example.com:587`. */
@@ -187,7 +195,18 @@ export function createMailer(opts: MailerOptions): Mailer {
       try {
         folderReady ??= mkdir(outboxDir, { recursive: true });
         await folderReady;
-        await writeFile(file, raw, { flag: 'wx' });
+        if (key === undefined) await writeFile(file, raw, { flag: 'wx' });
+        else {
+          // Written whole under a temporary name, then linked into place: a crash mid-write never leaves a cut-off
+          // message that a retry would take for sent; `link` fails with EEXIST when an earlier attempt finished.
+          const partial = `${file}.${randomUUID()}.tmp`;
+          await writeFile(partial, raw, { flag: 'wx' });
+          try {
+            await link(partial, file);
+          } finally {
+            await unlink(partial).catch(() => {});
+          }
+        }
       } catch (err) {
         // Written by an earlier attempt of the same keyed message: that is delivered.
         if (key !== undefined && (err as NodeJS.ErrnoException).code === 'EEXIST') return { messageId: message.messageId, where: file };

@@ -5,12 +5,6 @@ import { schema, type Db } from '../../db/client.ts';
 const { deliveries } = schema;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 
-export async function insert(db: Db, values: typeof deliveries.$inferInsert): Promise<DeliveryRow> {
-  const [row] = await db.insert(deliveries).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
-}
-
 /** Several deliveries in one statement, in the order given. */
 export async function insertMany(db: Db, values: (typeof deliveries.$inferInsert)[]): Promise<DeliveryRow[]> {
   if (values.length === 0) return [];

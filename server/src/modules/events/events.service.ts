@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { EventTicketResponse } from '@flowpilot/contracts';
 import { schema, type Db } from '../../db/client.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
@@ -25,8 +25,6 @@ export function createEventsService(deps: { db: Db; bus: EventBus }) {
       const ticket = randomBytes(32).toString('base64url');
       const at = Date.now();
       await db.insert(eventTickets).values({ ticket_hash: hash(ticket), user_id: actor.id, expires_at: new Date(at + EVENT_TICKET_SECONDS * 1000) });
-      // Spent and expired tickets are of no use to anyone: clear them as we go.
-      await db.delete(eventTickets).where(or(lt(eventTickets.expires_at, new Date(at - 60_000)), lt(eventTickets.used_at, new Date(at - 60_000))));
       return { ticket, expires_in: EVENT_TICKET_SECONDS };
     },
 
@@ -36,10 +34,13 @@ export function createEventsService(deps: { db: Db; bus: EventBus }) {
         .update(eventTickets)
         .set({ used_at: new Date() })
         .where(and(eq(eventTickets.ticket_hash, hash(ticket)), isNull(eventTickets.used_at), gt(eventTickets.expires_at, new Date())))
-        .returning({ user_id: eventTickets.user_id });
+        .returning({ user_id: eventTickets.user_id, expires_at: eventTickets.expires_at });
       if (!row) throw unauthorized('This event ticket is unknown, used or expired: ask for a new one');
       const user = await usersRepo.findById(db, row.user_id);
       if (!user || !user.is_active) throw unauthorized('This account is no longer active');
+      // Issued before a sign-out everywhere: as dead as the token that asked for it.
+      const issuedAt = row.expires_at.getTime() - EVENT_TICKET_SECONDS * 1000;
+      if (user.tokens_valid_after && user.tokens_valid_after.getTime() > issuedAt) throw unauthorized('This sign-in has ended; sign in again');
       return { id: user.id, teamId: user.team_id, role: user.role, email: user.email, fullName: user.full_name, row: user };
     },
 

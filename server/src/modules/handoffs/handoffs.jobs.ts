@@ -5,7 +5,7 @@ import type { EscalationMessage } from '../../integrations/chat/escalation-messa
 import { buildSlackMessage, postSlack } from '../../integrations/chat/slack.ts';
 import { buildTeamsMessage, postTeams } from '../../integrations/chat/teams.ts';
 import { buildEscalationEmail, type Mailer } from '../../integrations/email/mailer.ts';
-import { DeliveryError, DeliverySkipped } from '../../integrations/outbound.ts';
+import { DeliveryError, DeliverySkipped, WEBHOOK_TIMEOUT_MS } from '../../integrations/outbound.ts';
 import type { EventBus, NewEvent } from '../../lib/events.ts';
 import { JOB_RETRY_LIMIT, type JobData, type JobQueue } from '../../lib/jobs.ts';
 import type { DeliveriesService, Sender } from '../deliveries/deliveries.service.ts';
@@ -23,10 +23,7 @@ interface Log {
   error: (obj: object, msg: string) => void;
 }
 
-/** integrations.md §0: webhooks get 10 s. */
-export const WEBHOOK_TIMEOUT_MS = 10_000;
 
-const WAITING = new Set(['escalated', 'requesting_escalation']);
 
 type Kind = EscalationMessage['kind'];
 
@@ -127,7 +124,7 @@ export function createHandoffsJobs(deps: {
       // The session first, then the handoff: the order a pickup takes them in, so the two never deadlock.
       const locked = await sessionsRepo.lock(tx, first.team_id, first.session_id);
       const h = await repo.lock(tx, data.handoffId);
-      if (!locked || !h || h.status !== 'pending' || !WAITING.has(locked.status)) return null;
+      if (!locked || !h || h.status !== 'pending' || !repo.isWaiting(locked.status)) return null;
       // Run once per step, however often the job runs (a retry after a crash, an expiry).
       if (h.reminded_step >= data.step) return null;
       await repo.update(tx, h.id, { reminded_step: data.step });

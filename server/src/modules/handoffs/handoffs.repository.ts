@@ -101,7 +101,9 @@ export async function setEscalationChain(db: Db, teamId: string, chain: NonNulla
   await db.update(teams).set({ escalation_chain: chain, updated_at: new Date() }).where(eq(teams.id, teamId));
 }
 
-const WAITING = ['escalated', 'requesting_escalation'] as const;
+/** The statuses of a session waiting for pickup (`requesting_escalation` is the legacy name). */
+export const WAITING = ['escalated', 'requesting_escalation'] as const;
+export const isWaiting = (status: string) => (WAITING as readonly string[]).includes(status);
 const technician = alias(users, 'technician');
 const target = alias(users, 'target');
 

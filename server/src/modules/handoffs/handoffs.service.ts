@@ -25,7 +25,6 @@ import * as sessionsRepo from '../sessions/sessions.repository.ts';
 import { buildPackage } from './escalation-package.ts';
 import * as repo from './handoffs.repository.ts';
 
-const WAITING = new Set(['escalated', 'requesting_escalation']);
 
 /** The pickup screen of a session: the bell, chat messages and emails all link here. */
 export const pickupLink = (sessionId: string) => `/pilot/${sessionId}?pickup=true`;
@@ -267,9 +266,7 @@ export function createHandoffsService(deps: {
       if (actor.role === 'technician') throw forbidden('Only an engineer or admin can pick up an escalation');
       const row = await sessionsRepo.findInTeam(db, actor.teamId, sessionId);
       if (!row) throw notFound('Session');
-      if (!WAITING.has(row.status)) throw await notWaiting(row);
-      const pending = await repo.pendingForSession(db, sessionId);
-      if ((pending?.from_user_id ?? row.user_id) === actor.id) throw conflict('You escalated this session yourself: another engineer picks it up');
+      if (!repo.isWaiting(row.status)) throw await notWaiting(row);
       const legacy = row.status === 'requesting_escalation';
       const here = s.positionOf(row);
       const node: TreeNode | undefined = legacy && here ? await s.nodeAt(here.tree_id, here.tree_version, here.node_id) : undefined;
@@ -277,7 +274,9 @@ export function createHandoffsService(deps: {
       const result = await db.transaction(async (tx) => {
         const locked = await sessionsRepo.lock(tx, actor.teamId, sessionId);
         if (!locked) throw notFound('Session');
-        if (!WAITING.has(locked.status)) return { lost: true as const };
+        if (!repo.isWaiting(locked.status)) return { lost: true as const };
+        const pending = await repo.pendingForSession(tx, sessionId);
+        if ((pending?.from_user_id ?? locked.user_id) === actor.id) throw conflict('You escalated this session yourself: another engineer picks it up');
         const at = now();
         const pos = s.positionOf(locked);
         await s.appendStep(tx, locked, actor, at, { ...(pos && s.nodeFields(undefined, pos)), kind: 'pickup', note: null });
@@ -290,7 +289,7 @@ export function createHandoffsService(deps: {
           step_count: locked.step_count,
           updated_at: at,
         });
-        let handoffId = (await repo.pendingForSession(tx, sessionId))?.id;
+        let handoffId = pending?.id;
         if (handoffId) {
           await repo.update(tx, handoffId, { status: 'accepted', accepted_by_id: actor.id, accepted_at: at, updated_at: at });
         } else {

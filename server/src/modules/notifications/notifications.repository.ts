@@ -47,11 +47,6 @@ export async function markAllRead(db: Db, userId: string, at: Date): Promise<voi
     .where(and(eq(notifications.user_id, userId), isNull(notifications.read_at)));
 }
 
-export async function escalationEmails(db: Db, userId: string): Promise<boolean> {
-  const [row] = await db.select({ on: users.escalation_emails }).from(users).where(eq(users.id, userId)).limit(1);
-  return row?.on ?? true;
-}
-
 export async function setEscalationEmails(db: Db, userId: string, on: boolean): Promise<void> {
   await db.update(users).set({ escalation_emails: on, updated_at: new Date() }).where(eq(users.id, userId));
 }

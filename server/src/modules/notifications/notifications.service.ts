@@ -38,7 +38,8 @@ export function createNotificationsService(deps: { db: Db }) {
       await repo.markAllRead(db, actor.id, new Date());
     },
     async settings(actor: AuthUser): Promise<NotificationSettings> {
-      return { escalation_emails: await repo.escalationEmails(db, actor.id) };
+      // The guard read the user's row for this request.
+      return { escalation_emails: actor.row.escalation_emails };
     },
     async updateSettings(actor: AuthUser, body: NotificationSettings): Promise<NotificationSettings> {
       await repo.setEscalationEmails(db, actor.id, body.escalation_emails);

@@ -7,7 +7,7 @@ type DocStep = SessionDocumentation['steps'][number];
 export type DocumentationKind = SessionDocumentation['kind'];
 
 /** What the documentation says at its end when there is no resolution. */
-const OPEN_ENDING: Record<DocumentationKind, string | null> = {
+export const OPEN_ENDING: Record<DocumentationKind, string | null> = {
   completion: null,
   escalation: 'Escalated to a senior engineer.',
   transfer: 'Handed over to a colleague, who continues the session.',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DocumentationContent } from '../../db/schema/sessions.ts';
 import type { TextPrompt } from '../../integrations/ai/index.ts';
-import { documented, environmentLines } from './documentation.ts';
+import { documented, environmentLines, OPEN_ENDING } from './documentation.ts';
 
 /** Longest summary kept from a model: 2–4 sentences fit with room to spare. */
 export const SUMMARY_MAX_CHARS = 1_200;
@@ -44,7 +44,7 @@ export function summaryPrompt(doc: { team_id: string; kind: 'completion' | 'esca
     'Steps:',
   ];
   const tail = [
-    doc.kind === 'completion' ? `Resolution: ${content.resolution ? field(content.resolution) : 'not recorded'}` : `Outcome: ${content.resolution ? field(content.resolution) : 'escalated'}`,
+    doc.kind === 'completion' ? `Resolution: ${content.resolution ? field(content.resolution) : 'not recorded'}` : `Outcome: ${content.resolution ? field(content.resolution) : OPEN_ENDING[doc.kind]}`,
   ];
   const steps = content.steps.filter(documented).map((s, i) => {
     const parts = [`${i + 1}. ${field(s.title)}`];

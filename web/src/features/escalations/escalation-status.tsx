@@ -23,7 +23,8 @@ export function WaitingForPickup({ session, canPickUp }: { session: SessionRespo
   const step = lastHandoffStep(session.steps);
   const since = handoff.data?.created_at ?? step?.created_at ?? session.updated_at;
   const waiting = useSecondsSince(since);
-  const target = handoff.data ? (handoff.data.to_user_name ?? null) : undefined;
+  // Sent to someone: their name comes with the handoff (still loading, or not readable yet: no name rather than a wrong "team queue").
+  const target = handoff.data ? (handoff.data.to_user_name ?? null) : session.escalated_to_id ? undefined : null;
   return (
     <Card withBorder radius="md" padding="lg" mb="lg" style={{ borderLeft: '5px solid var(--mantine-color-orange-6)' }} role="status" aria-live="polite">
       <Group justify="space-between" align="flex-start" wrap="wrap" gap="md">
@@ -34,8 +35,8 @@ export function WaitingForPickup({ session, canPickUp }: { session: SessionRespo
           <Stack gap={4}>
             <Title order={3}>Escalated — waiting for pickup</Title>
             <Text size="sm" c="dimmed">
-              {target === undefined && handoff.isLoading ? (
-                <Loader size="xs" type="dots" />
+              {target === undefined ? (
+                handoff.isLoading ? <Loader size="xs" type="dots" /> : 'Sent to an engineer. '
               ) : target ? (
                 `Sent to ${target}. `
               ) : (

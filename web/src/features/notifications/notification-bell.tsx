@@ -15,7 +15,7 @@ const TYPE_ICON: Record<Notification['type'], { icon: typeof IconBell; color: st
 };
 
 /** "just now", "5 min ago", "3 h ago", else the date. */
-export function timeAgo(iso: string, now = Date.now()): string {
+function timeAgo(iso: string, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
   if (seconds < 45) return 'just now';
   const minutes = Math.round(seconds / 60);

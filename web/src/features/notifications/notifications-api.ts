@@ -87,7 +87,7 @@ export function setBellOpen(open: boolean): void {
 }
 
 /** Clears the toasts of live notifications (the bell is open: they are in its list). */
-export function hideLiveToasts(): void {
+function hideLiveToasts(): void {
   const state = notificationsStore.getState();
   for (const t of [...state.notifications, ...state.queue]) if (t.id?.startsWith(LIVE_TOAST_PREFIX)) toasts.hide(t.id);
 }

@@ -2,7 +2,7 @@ import { Text, Timeline } from '@mantine/core';
 import { IconArrowBackUp, IconArrowsExchange, IconMessage, IconPlus, IconUrgent, IconUserCheck } from '@tabler/icons-react';
 import { formatDuration, type SessionStep } from '@flowpilot/contracts';
 
-export const STEP_LABEL: Record<SessionStep['kind'], string> = {
+const STEP_LABEL: Record<SessionStep['kind'], string> = {
   answer: 'Answered',
   note: 'Note',
   back: 'Went back',
