@@ -14,6 +14,7 @@ import { DEMO_LOGINS } from '../src/db/seed.ts';
 import { slackFailure, startSlackFake, type SlackFake } from './fakes/slack.ts';
 import { startTeamsFake, teamsFailure, type TeamsFake } from './fakes/teams.ts';
 import { databaseUrlFor, withDatabase } from './pg-admin.ts';
+import { eventually as poll } from './eventually.ts';
 
 /**
  * Escalations across real server processes: live events reach a stream held
@@ -45,16 +46,6 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms: number, proc?: Proc): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms${proc ? `\nserver output:\n${proc.output()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Starts `src/server.ts` as its own process and waits until it answers /readyz. */
@@ -378,3 +369,8 @@ describe.each(RESTART_KINDS)('a server killed right after an escalation, on %s',
     }
   }, 180_000);
 });
+
+/** Polls with the server's output in the failure. */
+function eventually<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms: number, proc?: Proc): Promise<T> {
+  return poll(what, check, ms, { intervalMs: 100, ...(proc && { details: () => `server output:\n${proc.output()}` }) });
+}

@@ -10,6 +10,7 @@ import { MAPPED_DRIVE_MISSING_TREE_ID } from '../src/db/demo-trees/ids.ts';
 import { DEMO_LOGINS } from '../src/db/seed.ts';
 import { startConnectWiseFake } from './fakes/connectwise.ts';
 import { databaseUrlFor, withDatabase } from './pg-admin.ts';
+import { eventually } from './eventually.ts';
 
 const serverEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/server.ts');
 const children: ChildProcess[] = [];
@@ -139,17 +140,6 @@ describe('the server process', () => {
     }
   });
 });
-
-/** Polls `check` until it gives a truthy value, or fails after `ms`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** A JSON call to the API that must answer `expected`. */
 async function api<T>(port: number, method: string, url: string, token: string | null, body: unknown, expected: number): Promise<T> {

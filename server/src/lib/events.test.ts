@@ -11,19 +11,9 @@ import { PRINTER_OFFLINE_TREE_ID } from '../db/demo-trees/ids.ts';
 import { DEMO_LOGINS, seedDemoData } from '../db/seed.ts';
 import { createTestDatabase, DB_KINDS, testConfig } from '../../test/harness.ts';
 import type { NewEvent } from './events.ts';
+import { eventually } from '../../test/eventually.ts';
 
 const HEARTBEAT_MS = 150;
-
-/** Polls `check` until it gives a truthy value; fails with `what` after `ms`. */
-async function eventually<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 interface SseEvent {
   id: number;

@@ -11,21 +11,11 @@ import { anthropicFailure, startAnthropicFake, type AnthropicFake } from '../../
 import { slackFailure, startSlackFake, type SlackFake } from '../../../test/fakes/slack.ts';
 import { startTeamsFake, teamsFailure, type TeamsFake } from '../../../test/fakes/teams.ts';
 import { createTestApp, DB_KINDS, type TestApp } from '../../../test/harness.ts';
+import { eventually } from '../../../test/eventually.ts';
 
 const PUBLIC_URL = 'https://flowpilot.msp-example.test';
 const ADMIN_EMAIL = 'admin@flowpilot.test';
 const ENGINEER_EMAIL = 'engineer@flowpilot.test';
-
-/** Polls `check` until it gives a truthy value; fails with `what` after `ms`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface ReceivedMail {
   to: string[];
