@@ -109,6 +109,73 @@ export async function touch(db: Db, id: string, stepCount: number, at: Date): Pr
   await touchStatement(db).execute({ id, step_count: stepCount, updated_at: at.toISOString() });
 }
 
+/** A typed placeholder: parameters of a raw statement carry their type, as nothing else gives it. */
+const param = (name: string, type: string) => sql`${sql.placeholder(name)}::${sql.raw(type)}`;
+
+/** Where a step moves the session (its time on the node starts again at the step). */
+export type MoveTo = Pick<SessionRow, 'current_tree_id' | 'current_tree_version' | 'current_node_id' | 'link_stack' | 'trail'>;
+
+/**
+ * The step's one statement: moves the session on (or only counts the step) if
+ * no other change came between the caller's read and now (its step count is
+ * still the one read), and records the step; no row when something did.
+ * Autocommitted: no lock is held across a round trip.
+ */
+function appendStepStatement(moves: boolean) {
+  return preparedPer((db) => {
+    const position = moves
+      ? sql`current_tree_id = ${param('move_tree_id', 'uuid')}, current_tree_version = ${param('move_tree_version', 'int')},
+          current_node_id = ${param('move_node_id', 'text')}, link_stack = ${param('link_stack', 'jsonb')}, trail = ${param('trail', 'jsonb')},
+          node_entered_at = ${param('created_at', 'timestamptz')}, node_paused_ms = 0,`
+      : sql``;
+    const claimed = db.$with('claimed', { id: sql<string>`id`.as('id'), seq: sql<number>`seq`.as('seq') }).as(
+      sql`update ${sessions} set ${position} step_count = step_count + 1, updated_at = ${param('created_at', 'timestamptz')}
+          where id = ${param('session_id', 'uuid')} and step_count = ${param('expected', 'int')}
+          returning id, step_count as seq`,
+    );
+    const inserted = db.$with('inserted', { id: sql<string>`id`.as('id') }).as(
+      sql`insert into ${sessionSteps} (${sql.raw(STEP_COLUMNS.join(', '))})
+          select claimed.id, claimed.seq, ${param('kind', 'text')}, ${param('tree_id', 'uuid')}, ${param('tree_version', 'int')},
+            ${param('node_id', 'text')}, ${param('node_title', 'text')}, ${param('node_kind', 'text')}, ${param('answer', 'text')},
+            ${param('note', 'text')}, ${param('to_node_id', 'text')}, ${param('action', 'text')}, ${param('outcome', 'text')},
+            ${param('user_id', 'uuid')}, ${param('duration_ms', 'bigint')}, ${param('created_at', 'timestamptz')}
+          from claimed returning id`,
+    );
+    return db
+      .with(claimed, inserted)
+      .select({ id: inserted.id })
+      .from(inserted)
+      .prepare(moves ? 'session_steps_append_move' : 'session_steps_append');
+  });
+}
+const appendNoteStatement = appendStepStatement(false);
+const appendMoveStatement = appendStepStatement(true);
+
+/**
+ * Records a step (seq: the one after `expected`) and, with `to`, moves the
+ * session there, only if the session's step count is still `expected`
+ * (every change to a session records a step). The new step's id, or null
+ * when the session changed since it was read.
+ */
+export async function appendStepIfUnchanged(db: Db, expected: number, step: Omit<NewStepRow, 'seq'>, to?: MoveTo): Promise<string | null> {
+  const values: Record<string, unknown> = { expected };
+  for (const c of STEP_COLUMNS) if (c !== 'seq') values[c] = step[c] ?? null;
+  values.duration_ms = step.duration_ms ?? 0;
+  values.created_at = (step.created_at ?? new Date()).toISOString();
+  const statement = to ? appendMoveStatement(db) : appendNoteStatement(db);
+  if (to) {
+    Object.assign(values, {
+      move_tree_id: to.current_tree_id,
+      move_tree_version: to.current_tree_version,
+      move_node_id: to.current_node_id,
+      link_stack: JSON.stringify(to.link_stack),
+      trail: JSON.stringify(to.trail),
+    });
+  }
+  const [row] = await statement.execute(values);
+  return row?.id ?? null;
+}
+
 const listStepsStatement = preparedPer((db) =>
   db
     .select({ step: sessionSteps, user_name: users.full_name })

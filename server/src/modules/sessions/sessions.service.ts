@@ -103,6 +103,24 @@ function sessionFields(row: repo.SessionWithNames, at: Date) {
   };
 }
 
+/** How often a step reads and tries again when other changes to its session keep coming first. */
+const STEP_ATTEMPTS = 25;
+
+/** A step's columns that a kind of step leaves empty. */
+const STEP_DEFAULTS = {
+  tree_id: null,
+  tree_version: null,
+  node_id: null,
+  node_title: null,
+  node_kind: null,
+  answer: null,
+  note: null,
+  to_node_id: null,
+  action: null,
+  outcome: null,
+  duration_ms: 0,
+} satisfies Partial<repo.NewStepRow>;
+
 const positionOf = (row: repo.SessionRow): Position | null =>
   row.current_node_id
     ? { tree_id: row.current_tree_id, tree_version: row.current_tree_version, node_id: row.current_node_id, link_stack: row.link_stack }
@@ -121,12 +139,19 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     return graph.nodes.find((n) => n.id === nodeId);
   }
 
+  /** The session and its steps, read at once; the steps of a session that is not visible are read and dropped. */
+  const readSession = (executor: Db, actor: AuthUser, id: string) => Promise.all([repo.findInTeam(executor, actor.teamId, id), repo.listSteps(executor, id)]);
+
   /** The session as the API shows it; graph reads happen here, outside any transaction. */
   async function respond(actor: AuthUser, id: string, executor: Db = db, opts: { trusted?: boolean } = {}): Promise<SessionResponse> {
-    // Both reads at once; the steps of a session that is not visible are read and dropped.
-    const [row, steps] = await Promise.all([repo.findInTeam(executor, actor.teamId, id), repo.listSteps(executor, id)]);
+    const [row, steps] = await readSession(executor, actor, id);
     // `trusted`: the answer to a change this user just made (e.g. handing the session away).
     if (!row || (!opts.trusted && !canSee(actor, row))) throw notFound('Session');
+    return present(row, steps);
+  }
+
+  /** The session as the API shows it, from its row and steps. */
+  async function present(row: repo.SessionWithNames, steps: repo.StepWithName[]): Promise<SessionResponse> {
     const node = row.current_node_id ? await nodeAt(row.current_tree_id, row.current_tree_version, row.current_node_id) : undefined;
     const at = now();
     return {
@@ -220,6 +245,15 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     await repo.insertStep(tx, { ...step, session_id: row.id, seq, user_id: actor.id, created_at: at });
     row.step_count = seq;
     return seq;
+  }
+
+  /** The tree a link node enters: its current version, if this user may run it. */
+  async function linkedTree(actor: AuthUser, treeId: string) {
+    const graph = await trees.currentGraph(actor, treeId).catch((err: unknown) => {
+      if (err instanceof AppError && err.status === 404) throw conflict('The linked tree is not available to you (deleted, or not published yet)');
+      throw err;
+    });
+    return { treeId: graph.tree.id, version: graph.version.version, rootNodeId: graph.version.root_node_id };
   }
 
   const nodeFields = (node: TreeNode | undefined, pos: Position) => ({
@@ -390,58 +424,55 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
      */
     async step(actor: AuthUser, id: string, body: Parsed<typeof StepBody>): Promise<SessionResponse> {
       let linked: { treeId: string; version: number; rootNodeId: string } | undefined;
-      // One transaction decides and writes, from graphs this process already holds; when one
-      // is missing it is loaded outside the transaction and the step tried again.
-      for (let attempt = 0; ; attempt++) {
-        const missing = await db.transaction(async (tx) => {
-          const locked = await repo.lock(tx, actor.teamId, id);
-          if (!locked || !canSee(actor, locked)) throw notFound('Session');
-          if (!canAct(actor, locked)) throw notYours();
-          requireActive(locked, 'take steps');
-          requireRunning(locked);
-          const from = positionOf(locked);
-          if (!from || from.node_id !== body.node_id) throw movedOn(locked);
-          const graph = trees.cachedGraph(from.tree_id, from.tree_version);
-          if (!graph) return { graph: from };
-          const node = graph.nodes.find((n) => n.id === from.node_id);
+      // Read, decide, then one statement that records the step only if nothing changed the session
+      // since the read (no lock held across round trips); when something did, read and decide again.
+      for (let attempt = 1; ; attempt++) {
+        const [row, steps] = await readSession(db, actor, id);
+        if (!row || !canSee(actor, row)) throw notFound('Session');
+        if (!canAct(actor, row)) throw notYours();
+        requireActive(row, 'take steps');
+        requireRunning(row);
+        const from = positionOf(row);
+        if (!from || from.node_id !== body.node_id) throw movedOn(row);
+        // The two reads are not one snapshot: a change between them shows in one only.
+        const consistent = (steps.at(-1)?.seq ?? 0) === row.step_count;
+        if (consistent) {
+          const node = await nodeAt(from.tree_id, from.tree_version, from.node_id);
           if (!node) throw conflict('The current node no longer exists in this tree version');
           const at = now();
+          let step: Omit<repo.NewStepRow, 'session_id' | 'seq' | 'user_id' | 'created_at'>;
+          let moved: ReturnType<typeof movedTo> | undefined;
           if (body.answer === undefined) {
-            await appendStep(tx, locked, actor, at, { ...nodeFields(node, from), kind: 'note', note: body.note ?? null, duration_ms: 0 });
-            await repo.touch(tx, id, locked.step_count, at);
-            return null;
-          }
-          const planned = planMove(from, node, body.answer);
-          let target: Position;
-          if (planned.kind === 'enter_link') {
-            if (linked?.treeId !== planned.linkedTreeId) return { link: planned.linkedTreeId };
-            target = { ...planned.to, tree_version: linked.version, node_id: linked.rootNodeId };
+            step = { ...nodeFields(node, from), kind: 'note', note: body.note ?? null, duration_ms: 0 };
           } else {
-            target = planned.to;
+            const planned = planMove(from, node, body.answer);
+            let target: Position;
+            if (planned.kind === 'enter_link') {
+              if (linked?.treeId !== planned.linkedTreeId) linked = await linkedTree(actor, planned.linkedTreeId);
+              target = { ...planned.to, tree_version: linked.version, node_id: linked.rootNodeId };
+            } else {
+              target = planned.to;
+            }
+            step = {
+              ...nodeFields(node, from),
+              kind: planned.kind,
+              answer: choicesAt(node, from.link_stack).find((c) => c.toLowerCase() === body.answer!.toLowerCase()) ?? body.answer,
+              note: body.note ?? null,
+              to_node_id: target.node_id,
+              duration_ms: body.duration_seconds !== undefined ? body.duration_seconds * 1000 : nodeElapsedMs(row, at),
+            };
+            moved = movedTo(row, from, target, at);
           }
-          await appendStep(tx, locked, actor, at, {
-            ...nodeFields(node, from),
-            kind: planned.kind,
-            answer: choicesAt(node, from.link_stack).find((c) => c.toLowerCase() === body.answer!.toLowerCase()) ?? body.answer,
-            note: body.note ?? null,
-            to_node_id: target.node_id,
-            duration_ms: body.duration_seconds !== undefined ? body.duration_seconds * 1000 : nodeElapsedMs(locked, at),
-          });
-          await repo.update(tx, id, { ...movedTo(locked, from, target, at), step_count: locked.step_count, updated_at: at });
-          return null;
-        });
-        if (!missing) return respond(actor, id);
-        if (attempt >= 3) throw conflict('The session kept changing while this step was saved: reload it and try again');
-        if (missing.graph) {
-          await trees.pinnedGraph(missing.graph.tree_id, missing.graph.tree_version);
-        } else if (missing.link) {
-          const graph = await trees.currentGraph(actor, missing.link).catch((err: unknown) => {
-            if (err instanceof AppError && err.status === 404) throw conflict('The linked tree is not available to you (deleted, or not published yet)');
-            throw err;
-          });
-          linked = { treeId: graph.tree.id, version: graph.version.version, rootNodeId: graph.version.root_node_id };
-          await trees.pinnedGraph(linked.treeId, linked.version);
+          const written = { ...STEP_DEFAULTS, ...step, session_id: id, user_id: actor.id, created_at: at };
+          const stepId = await repo.appendStepIfUnchanged(db, row.step_count, written, moved);
+          if (stepId) {
+            const seq = row.step_count + 1;
+            // Nothing else changed the session in between: the answer is what was read plus this step.
+            return present({ ...row, ...moved, step_count: seq, updated_at: at }, [...steps, { ...written, id: stepId, seq, user_name: actor.fullName }]);
+          }
         }
+        // Each lost try means another change was saved, so many at once on one session all get through in turn.
+        if (attempt >= STEP_ATTEMPTS) throw conflict('The session kept changing while this step was saved: reload it and try again');
       }
     },
 

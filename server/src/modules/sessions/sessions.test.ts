@@ -220,6 +220,22 @@ describe.each(DB_KINDS)('sessions on %s', (kind) => {
       const after = (await t.request({ method: 'GET', url: `/api/v1/sessions/${s.id}`, token: tech })).json();
       expect(after.steps).toHaveLength(1);
     });
+
+    it('keeps every one of many concurrent notes and off-tree steps, numbered in order', async () => {
+      const s = await start();
+      const results = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          i % 4 === 3 ? post(s.id, 'off-tree', { action: `Action ${i}`, outcome: 'done' }) : step(s.id, { node_id: 'q1', note: `Note ${i}` }),
+        ),
+      );
+      expect(results.map((r) => r.statusCode)).toEqual(Array(16).fill(200));
+      const after = (await t.request({ method: 'GET', url: `/api/v1/sessions/${s.id}`, token: tech })).json<SessionResponse>();
+      expect(after.steps.map((x) => x.seq)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+      expect(after.steps.map((x) => x.note ?? x.action).sort()).toEqual(
+        Array.from({ length: 16 }, (_, i) => (i % 4 === 3 ? `Action ${i}` : `Note ${i}`)).sort(),
+      );
+      expect(after.current_node_id).toBe('q1');
+    });
   });
 
   describe('pause, context, completion and abandoning', () => {

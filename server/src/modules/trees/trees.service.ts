@@ -187,11 +187,6 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
       return { tree, version: (await loadVersion(id, tree.current_version)).row };
     },
 
-    /** The graph of a version if this process has it already (inside a transaction nothing else may be read). */
-    cachedGraph(treeId: string, version: number) {
-      return versions.get(`${treeId}:${version}`)?.row;
-    },
-
     /** The graph of a version a running session is pinned to (the session's own tree, already checked). */
     async pinnedGraph(treeId: string, version: number) {
       return (await loadVersion(treeId, version)).row;
