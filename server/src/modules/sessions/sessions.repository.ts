@@ -18,9 +18,9 @@ export type StepWithName = StepRow & { user_name: string | null };
 const owner = alias(users, 'owner');
 const assignee = alias(users, 'assignee');
 
-function selectSessions(db: Db) {
+function selectSessions<Extra extends Record<string, SQL>>(db: Db, extra: Extra = {} as Extra) {
   return db
-    .select({ s: sessions, user_name: owner.full_name, assigned_to_name: assignee.full_name, tree_title: trees.title })
+    .select({ s: sessions, user_name: owner.full_name, assigned_to_name: assignee.full_name, tree_title: trees.title, ...extra })
     .from(sessions)
     .innerJoin(trees, eq(trees.id, sessions.tree_id))
     .leftJoin(owner, eq(owner.id, sessions.user_id))
@@ -59,6 +59,26 @@ const findInTeamStatement = preparedPer((db) =>
 export async function findInTeam(db: Db, teamId: string, id: string): Promise<SessionWithNames | undefined> {
   const [row] = await findInTeamStatement(db).execute({ id, team: teamId });
   return row && flatten(row);
+}
+
+/** Every step of the session in the same row, as JSON (one statement, one snapshot). */
+const stepsJson = sql<(Omit<StepWithName, 'created_at'> & { created_at: string })[]>`(
+  select coalesce(json_agg(x order by x.seq), '[]'::json)
+  from (select st.*, su.full_name as user_name from ${sessionSteps} st left join ${users} su on su.id = st.user_id where st.session_id = ${sessions.id}) x
+)`;
+
+const findWithStepsStatement = preparedPer((db) =>
+  selectSessions(db, { steps: stepsJson })
+    .where(and(eq(sessions.id, sql.placeholder('id')), eq(sessions.team_id, sql.placeholder('team'))))
+    .limit(1)
+    .prepare('sessions_find_with_steps'),
+);
+
+/** The session of the team with all its steps, oldest first, read together. */
+export async function findWithSteps(db: Db, teamId: string, id: string): Promise<{ session: SessionWithNames; steps: StepWithName[] } | undefined> {
+  const [row] = await findWithStepsStatement(db).execute({ id, team: teamId });
+  if (!row) return undefined;
+  return { session: flatten(row), steps: row.steps.map((step) => ({ ...step, created_at: new Date(step.created_at) })) };
 }
 
 /** Locks the session (FOR UPDATE): steps on one session take turns, and a stale one sees the move it lost to. */

@@ -139,8 +139,11 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     return graph.nodes.find((n) => n.id === nodeId);
   }
 
-  /** The session and its steps, read at once; the steps of a session that is not visible are read and dropped. */
-  const readSession = (executor: Db, actor: AuthUser, id: string) => Promise.all([repo.findInTeam(executor, actor.teamId, id), repo.listSteps(executor, id)]);
+  /** The session and its steps, read together; the steps of a session that is not visible are read and dropped. */
+  async function readSession(executor: Db, actor: AuthUser, id: string) {
+    const found = await repo.findWithSteps(executor, actor.teamId, id);
+    return found ? ([found.session, found.steps] as const) : ([undefined, []] as const);
+  }
 
   /** The session as the API shows it; graph reads happen here, outside any transaction. */
   async function respond(actor: AuthUser, id: string, executor: Db = db, opts: { trusted?: boolean } = {}): Promise<SessionResponse> {
@@ -434,42 +437,38 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
         requireRunning(row);
         const from = positionOf(row);
         if (!from || from.node_id !== body.node_id) throw movedOn(row);
-        // The two reads are not one snapshot: a change between them shows in one only.
-        const consistent = (steps.at(-1)?.seq ?? 0) === row.step_count;
-        if (consistent) {
-          const node = await nodeAt(from.tree_id, from.tree_version, from.node_id);
-          if (!node) throw conflict('The current node no longer exists in this tree version');
-          const at = now();
-          let step: Omit<repo.NewStepRow, 'session_id' | 'seq' | 'user_id' | 'created_at'>;
-          let moved: ReturnType<typeof movedTo> | undefined;
-          if (body.answer === undefined) {
-            step = { ...nodeFields(node, from), kind: 'note', note: body.note ?? null, duration_ms: 0 };
+        const node = await nodeAt(from.tree_id, from.tree_version, from.node_id);
+        if (!node) throw conflict('The current node no longer exists in this tree version');
+        const at = now();
+        let step: Omit<repo.NewStepRow, 'session_id' | 'seq' | 'user_id' | 'created_at'>;
+        let moved: ReturnType<typeof movedTo> | undefined;
+        if (body.answer === undefined) {
+          step = { ...nodeFields(node, from), kind: 'note', note: body.note ?? null, duration_ms: 0 };
+        } else {
+          const planned = planMove(from, node, body.answer);
+          let target: Position;
+          if (planned.kind === 'enter_link') {
+            if (linked?.treeId !== planned.linkedTreeId) linked = await linkedTree(actor, planned.linkedTreeId);
+            target = { ...planned.to, tree_version: linked.version, node_id: linked.rootNodeId };
           } else {
-            const planned = planMove(from, node, body.answer);
-            let target: Position;
-            if (planned.kind === 'enter_link') {
-              if (linked?.treeId !== planned.linkedTreeId) linked = await linkedTree(actor, planned.linkedTreeId);
-              target = { ...planned.to, tree_version: linked.version, node_id: linked.rootNodeId };
-            } else {
-              target = planned.to;
-            }
-            step = {
-              ...nodeFields(node, from),
-              kind: planned.kind,
-              answer: choicesAt(node, from.link_stack).find((c) => c.toLowerCase() === body.answer!.toLowerCase()) ?? body.answer,
-              note: body.note ?? null,
-              to_node_id: target.node_id,
-              duration_ms: body.duration_seconds !== undefined ? body.duration_seconds * 1000 : nodeElapsedMs(row, at),
-            };
-            moved = movedTo(row, from, target, at);
+            target = planned.to;
           }
-          const written = { ...STEP_DEFAULTS, ...step, session_id: id, user_id: actor.id, created_at: at };
-          const stepId = await repo.appendStepIfUnchanged(db, row.step_count, written, moved);
-          if (stepId) {
-            const seq = row.step_count + 1;
-            // Nothing else changed the session in between: the answer is what was read plus this step.
-            return present({ ...row, ...moved, step_count: seq, updated_at: at }, [...steps, { ...written, id: stepId, seq, user_name: actor.fullName }]);
-          }
+          step = {
+            ...nodeFields(node, from),
+            kind: planned.kind,
+            answer: choicesAt(node, from.link_stack).find((c) => c.toLowerCase() === body.answer!.toLowerCase()) ?? body.answer,
+            note: body.note ?? null,
+            to_node_id: target.node_id,
+            duration_ms: body.duration_seconds !== undefined ? body.duration_seconds * 1000 : nodeElapsedMs(row, at),
+          };
+          moved = movedTo(row, from, target, at);
+        }
+        const written = { ...STEP_DEFAULTS, ...step, session_id: id, user_id: actor.id, created_at: at };
+        const stepId = await repo.appendStepIfUnchanged(db, row.step_count, written, moved);
+        if (stepId) {
+          const seq = row.step_count + 1;
+          // Nothing else changed the session in between: the answer is what was read plus this step.
+          return present({ ...row, ...moved, step_count: seq, updated_at: at }, [...steps, { ...written, id: stepId, seq, user_name: actor.fullName }]);
         }
         // Each lost try means another change was saved, so many at once on one session all get through in turn.
         if (attempt >= STEP_ATTEMPTS) throw conflict('The session kept changing while this step was saved: reload it and try again');
