@@ -17,6 +17,18 @@ export interface AuthUser {
   fullName: string;
   /** The row as read for this request, so `/auth/me` needs no second query. */
   row: usersRepo.UserRow;
+  /**
+   * The team's tree-library stamp, read with the user at the start of this
+   * request: caches of the team's trees compare it instead of querying.
+   * (A request that changes a tree makes it stale for itself.)
+   */
+  libraryVersion: number;
+}
+
+/** The request's user from the row read for it. */
+export function toAuthUser(row: usersRepo.SignedInRow): AuthUser {
+  const { library_version, ...user } = row;
+  return { id: user.id, teamId: user.team_id, role: user.role, email: user.email, fullName: user.full_name, row: user, libraryVersion: library_version };
 }
 
 declare module 'fastify' {
@@ -77,11 +89,11 @@ export async function authenticate(request: FastifyRequest, deps: { db: Db; toke
   if (!match?.[1]) throw unauthorized();
   const claims = await deps.tokens.verify(match[1]);
   if (!claims) throw unauthorized('Invalid or expired access token');
-  const row = await usersRepo.findById(deps.db, claims.userId);
+  const row = await usersRepo.findSignedIn(deps.db, claims.userId);
   if (!row || !row.is_active || row.team_id !== claims.teamId) throw unauthorized('This account is no longer active');
   // Whole seconds, as JWTs count them: a token issued in the second of the cut-off still counts.
   if (row.tokens_valid_after && (claims.issuedAt ?? 0) < Math.floor(row.tokens_valid_after.getTime() / 1000)) {
     throw unauthorized('This sign-in has ended; sign in again');
   }
-  return { id: row.id, teamId: row.team_id, role: row.role, email: row.email, fullName: row.full_name, row };
+  return toAuthUser(row);
 }

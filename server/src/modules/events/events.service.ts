@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { EventTicketResponse } from '@flowpilot/contracts';
 import { schema, type Db } from '../../db/client.ts';
-import type { AuthUser } from '../../lib/auth-guard.ts';
+import { toAuthUser, type AuthUser } from '../../lib/auth-guard.ts';
 import { unauthorized } from '../../lib/errors.ts';
 import type { EventBus } from '../../lib/events.ts';
 import * as usersRepo from '../users/users.repository.ts';
@@ -36,12 +36,12 @@ export function createEventsService(deps: { db: Db; bus: EventBus }) {
         .where(and(eq(eventTickets.ticket_hash, hash(ticket)), isNull(eventTickets.used_at), gt(eventTickets.expires_at, new Date())))
         .returning({ user_id: eventTickets.user_id, expires_at: eventTickets.expires_at });
       if (!row) throw unauthorized('This event ticket is unknown, used or expired: ask for a new one');
-      const user = await usersRepo.findById(db, row.user_id);
+      const user = await usersRepo.findSignedIn(db, row.user_id);
       if (!user || !user.is_active) throw unauthorized('This account is no longer active');
       // Issued before a sign-out everywhere: as dead as the token that asked for it.
       const issuedAt = row.expires_at.getTime() - EVENT_TICKET_SECONDS * 1000;
       if (user.tokens_valid_after && user.tokens_valid_after.getTime() > issuedAt) throw unauthorized('This sign-in has ended; sign in again');
-      return { id: user.id, teamId: user.team_id, role: user.role, email: user.email, fullName: user.full_name, row: user };
+      return toAuthUser(user);
     },
 
     open(res: ServerResponse, user: AuthUser, lastEventId: number | null): Promise<void> {

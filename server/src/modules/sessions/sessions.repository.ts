@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { SessionStatus } from '@flowpilot/contracts';
-import { schema, type Db } from '../../db/client.ts';
+import { preparedPer, schema, type Db } from '../../db/client.ts';
 
 const { sessions, sessionSteps, sessionDocumentation, users, trees } = schema;
 
@@ -34,19 +34,6 @@ export async function insert(db: Db, values: NewSessionRow): Promise<SessionRow>
   const [row] = await db.insert(sessions).values(values).returning();
   if (!row) throw new Error('insert returned no row');
   return row;
-}
-
-/** A statement built once per database handle (the hot reads of every session request). */
-function preparedPer<T>(build: (db: Db) => T): (db: Db) => T {
-  const statements = new WeakMap<Db, T>();
-  return (db) => {
-    let statement = statements.get(db);
-    if (!statement) {
-      statement = build(db);
-      statements.set(db, statement);
-    }
-    return statement;
-  };
 }
 
 const findInTeamStatement = preparedPer((db) =>

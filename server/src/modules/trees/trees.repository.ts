@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { TreeBodyParsed, TreeStatus } from '@flowpilot/contracts';
-import { queryRows, schema, type Db } from '../../db/client.ts';
+import { preparedPer, queryRows, schema, type Db } from '../../db/client.ts';
 import { markdownToText, searchWords } from '../../lib/markdown-text.ts';
 
 const { trees, treeVersions, treeSearchNodes, searchLexicon, users, teams, sessions, sessionSteps } = schema;
@@ -129,21 +129,16 @@ export async function insertVersion(
   return row;
 }
 
-const prepareFindTree = (db: Db) =>
+/** Read on every tree request: a prepared statement. */
+const findTreeStatement = preparedPer((db) =>
   selectTrees(db)
     .where(and(eq(trees.id, sql.placeholder('id')), eq(trees.team_id, sql.placeholder('team'))))
     .limit(1)
-    .prepare('trees_find_in_team');
-const findTreeStatements = new WeakMap<Db, ReturnType<typeof prepareFindTree>>();
+    .prepare('trees_find_in_team'),
+);
 
-/** Read on every tree request: a prepared statement, planned once per connection. */
 export async function findTree(db: Db, teamId: string, id: string): Promise<TreeWithPeople | undefined> {
-  let statement = findTreeStatements.get(db);
-  if (!statement) {
-    statement = prepareFindTree(db);
-    findTreeStatements.set(db, statement);
-  }
-  const [row] = await statement.execute({ id, team: teamId });
+  const [row] = await findTreeStatement(db).execute({ id, team: teamId });
   return row && withPeople(row);
 }
 
@@ -284,10 +279,6 @@ export async function bumpLibraryVersion(db: Db, teamId: string): Promise<void> 
   await db.update(teams).set({ library_version: sql`${teams.library_version} + 1` }).where(eq(teams.id, teamId));
 }
 
-export async function libraryVersion(db: Db, teamId: string): Promise<number> {
-  const [row] = await db.select({ v: teams.library_version }).from(teams).where(eq(teams.id, teamId));
-  return row?.v ?? 0;
-}
 
 /** Writes version `version` of a tree: the version row, its search rows and the team's search words. */
 export async function saveTreeVersion(

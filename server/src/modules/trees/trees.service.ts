@@ -55,9 +55,30 @@ export type TreesService = ReturnType<typeof createTreesService>;
 export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: object, msg: string) => void } }) {
   /** The tree if the user may see it; another team's, or a draft for a technician, is 404. */
   async function visibleTree(actor: AuthUser, id: string, executor: Db = db) {
-    const tree = await repo.findTree(executor, actor.teamId, id);
+    return visible(actor, await repo.findTree(executor, actor.teamId, id));
+  }
+
+  function visible(actor: AuthUser, tree: repo.TreeWithPeople | undefined) {
     if (!tree || (!canEdit(actor) && tree.status !== 'published')) throw notFound('Tree');
     return tree;
+  }
+
+  /**
+   * Tree heads as read at a library stamp (`actor.libraryVersion`, read with
+   * the user): any change to the team's trees moves the stamp, so an entry of
+   * the request's stamp is current without a query. Names of people on the
+   * tree may lag a rename by up to the entry's minute.
+   */
+  const heads = new LRUCache<string, { stamp: number; tree: repo.TreeWithPeople }>({ max: 10_000, ttl: 60_000 });
+
+  /** visibleTree for requests that only read: from the cache when the library has not changed since. */
+  async function readTree(actor: AuthUser, id: string) {
+    const key = `${actor.teamId}:${id}`;
+    const hit = heads.get(key);
+    if (hit?.stamp === actor.libraryVersion) return visible(actor, hit.tree);
+    const tree = await repo.findTree(db, actor.teamId, id);
+    if (tree) heads.set(key, { stamp: actor.libraryVersion, tree });
+    return visible(actor, tree);
   }
 
   async function checkGraph(actor: AuthUser, body: TreeBodyParsed, treeId: string | undefined, extraKnown: Iterable<string> = []) {
@@ -156,7 +177,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
     version: number | undefined,
     ifNoneMatch: string | undefined,
   ): Promise<{ etag: string; json: string | null }> {
-    const tree = await visibleTree(actor, id);
+    const tree = await readTree(actor, id);
     const cached = await readableVersion(actor, tree, version);
     const etag = `"${tree.id}.${cached.row.version}.${tree.current_version}.${tree.status}.${tree.updated_at.getTime()}"`;
     if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return { etag, json: null };
@@ -182,7 +203,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
   return {
     /** A tree a session starts on or links into: one the user may read, at its current version. */
     async currentGraph(actor: AuthUser, id: string) {
-      const tree = await visibleTree(actor, id);
+      const tree = await readTree(actor, id);
       if (tree.status === 'archived') throw conflict(`"${tree.title}" is archived: sessions cannot start on it`);
       return { tree, version: (await loadVersion(id, tree.current_version)).row };
     },
@@ -205,8 +226,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
 
     /** Search results depend only on the team's trees, so they are kept until any of them changes. */
     async search(actor: AuthUser, query: SearchTreesQuery): Promise<SearchResults> {
-      const stamp = await repo.libraryVersion(db, actor.teamId);
-      const key = JSON.stringify([actor.teamId, stamp, canEdit(actor), query.q.toLowerCase(), query.status, query.category, query.tag, query.limit, query.offset]);
+      const key = JSON.stringify([actor.teamId, actor.libraryVersion, canEdit(actor), query.q.toLowerCase(), query.status, query.category, query.tag, query.limit, query.offset]);
       const cached = searchCache.get(key);
       if (cached) return cached;
       const results = await this.searchFresh(actor, query);

@@ -6,7 +6,8 @@ import type { TreeNode } from '@flowpilot/contracts';
 import { queryRows } from '../../db/client.ts';
 import { DEMO_TREES } from '../../db/demo-trees/index.ts';
 import { validTree } from '../../../test/arbitraries.ts';
-import { createTestApp, DB_KINDS, type TestApp } from '../../../test/harness.ts';
+import { buildApp } from '../../app.ts';
+import { createTestApp, DB_KINDS, testConfig, type TestApp } from '../../../test/harness.ts';
 
 const smallTree = (overrides: Record<string, unknown> = {}) => ({
   title: 'Teams camera not detected',
@@ -260,6 +261,44 @@ describe.each(DB_KINDS)('trees on %s', (kind) => {
       expect(loser.json().detail).toMatch(/version 2 is the newest/);
       const now = (await t.request({ method: 'GET', url: `/api/v1/trees/${tree.id}`, token: engineer })).json();
       expect(now.current_version).toBe(2);
+    });
+  });
+
+  describe('several servers', () => {
+    it("a second server sees another's tree changes at once: reads, search and new sessions", async () => {
+      // Its own caches, the same database: as a second process would be.
+      const other = await buildApp({ config: testConfig(), database: t.database, logger: false, jobs: { pollingIntervalSeconds: 0.5, backstopSeconds: 0.5 } });
+      await other.ready();
+      try {
+        const onOther = (method: 'GET' | 'POST', url: string, body?: object) =>
+          other.inject({ method, url, headers: { authorization: `Bearer ${tech}` }, ...(body && { payload: body }) });
+        const tree = (await create(smallTree({ title: 'Thunderbolt station ethernet' }))).json();
+        // Read there first, so its caches hold the first version.
+        expect((await onOther('GET', `/api/v1/trees/${tree.id}`)).json()).toMatchObject({ title: 'Thunderbolt station ethernet', version: 1 });
+        const found = async (q: string) => (await onOther('GET', `/api/v1/trees/search?q=${q}`)).json().items.map((i: { id: string }) => i.id);
+        expect(await found('thunderbolt')).toContain(tree.id);
+        expect(await found('kensington')).not.toContain(tree.id);
+
+        const saved = await t.request({
+          method: 'PUT',
+          url: `/api/v1/trees/${tree.id}`,
+          token: engineer,
+          body: { ...smallTree({ title: 'Kensington dock network drops' }), base_version: 1 },
+        });
+        expect(saved.statusCode).toBe(200);
+        expect((await onOther('GET', `/api/v1/trees/${tree.id}`)).json()).toMatchObject({ title: 'Kensington dock network drops', version: 2, current_version: 2 });
+        expect(await found('thunderbolt')).not.toContain(tree.id);
+        expect(await found('kensington')).toContain(tree.id);
+        const started = await onOther('POST', '/api/v1/sessions', { tree_id: tree.id });
+        expect(started.json()).toMatchObject({ tree_version: 2 });
+
+        // Unpublished here: gone for technicians there.
+        await t.request({ method: 'PUT', url: `/api/v1/trees/${tree.id}`, token: engineer, body: { ...smallTree({ title: 'Kensington dock network drops' }), status: 'draft', base_version: 2 } });
+        expect((await onOther('GET', `/api/v1/trees/${tree.id}`)).statusCode).toBe(404);
+        expect((await onOther('POST', '/api/v1/sessions', { tree_id: tree.id })).statusCode).toBe(404);
+      } finally {
+        await other.close();
+      }
     });
   });
 

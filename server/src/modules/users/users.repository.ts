@@ -1,23 +1,34 @@
-import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Role } from '@flowpilot/contracts';
-import { schema, type Db } from '../../db/client.ts';
+import { preparedPer, schema, type Db } from '../../db/client.ts';
 
-const { users } = schema;
+const { users, teams } = schema;
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 
-const prepareFindById = (db: Db) =>
-  db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare('users_find_by_id');
-const findByIdStatements = new WeakMap<Db, ReturnType<typeof prepareFindById>>();
+const findByIdStatement = preparedPer((db) => db.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare('users_find_by_id'));
 
-/** Runs on every authenticated request, so it is a prepared statement, built once per database handle. */
 export async function findById(db: Db, id: string): Promise<UserRow | undefined> {
-  let statement = findByIdStatements.get(db);
-  if (!statement) {
-    statement = prepareFindById(db);
-    findByIdStatements.set(db, statement);
-  }
-  const [row] = await statement.execute({ id });
+  const [row] = await findByIdStatement(db).execute({ id });
+  return row;
+}
+
+/** A user with their team's tree-library stamp (`teams.library_version`), which changes with any of the team's trees. */
+export type SignedInRow = UserRow & { library_version: number };
+
+const findSignedInStatement = preparedPer((db) =>
+  db
+    .select({ ...getTableColumns(users), library_version: teams.library_version })
+    .from(users)
+    .innerJoin(teams, eq(teams.id, users.team_id))
+    .where(eq(users.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare('users_find_signed_in'),
+);
+
+/** Runs on every authenticated request: the user, and the stamp that lets caches of the team's trees skip a query. */
+export async function findSignedIn(db: Db, id: string): Promise<SignedInRow | undefined> {
+  const [row] = await findSignedInStatement(db).execute({ id });
   return row;
 }
 
