@@ -14,6 +14,7 @@ import type {
   TreeNode,
   UpdateSessionBody,
 } from '@flowpilot/contracts';
+import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { isForeignKeyViolation } from '../../db/errors.ts';
@@ -139,10 +140,23 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     return graph.nodes.find((n) => n.id === nodeId);
   }
 
+  /**
+   * Sessions as this process last stepped them. A step starts from here and
+   * its statement applies only if the session's step count is unchanged (every
+   * change to a session records a step), so an entry that another request or
+   * process has overtaken costs one more try, never a wrong step. Names shown
+   * in it (people, tree title) may lag a rename by up to the entry's minute.
+   */
+  const lastWritten = new LRUCache<string, { row: repo.SessionWithNames; steps: repo.StepWithName[] }>({
+    maxSize: 200_000,
+    sizeCalculation: (entry) => entry.steps.length + 1,
+    ttl: 60_000,
+  });
+
   /** The session and its steps, read together; the steps of a session that is not visible are read and dropped. */
-  async function readSession(executor: Db, actor: AuthUser, id: string) {
+  async function readSession(executor: Db, actor: AuthUser, id: string): Promise<[repo.SessionWithNames | undefined, repo.StepWithName[]]> {
     const found = await repo.findWithSteps(executor, actor.teamId, id);
-    return found ? ([found.session, found.steps] as const) : ([undefined, []] as const);
+    return [found?.session, found?.steps ?? []];
   }
 
   /** The session as the API shows it; graph reads happen here, outside any transaction. */
@@ -427,10 +441,9 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
      */
     async step(actor: AuthUser, id: string, body: Parsed<typeof StepBody>): Promise<SessionResponse> {
       let linked: { treeId: string; version: number; rootNodeId: string } | undefined;
-      // Read, decide, then one statement that records the step only if nothing changed the session
-      // since the read (no lock held across round trips); when something did, read and decide again.
-      for (let attempt = 1; ; attempt++) {
-        const [row, steps] = await readSession(db, actor, id);
+
+      /** The step to record on the session as read, and where it moves it; refusals are thrown. */
+      const decide = async (row: repo.SessionWithNames | undefined) => {
         if (!row || !canSee(actor, row)) throw notFound('Session');
         if (!canAct(actor, row)) throw notYours();
         requireActive(row, 'take steps');
@@ -440,36 +453,54 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
         const node = await nodeAt(from.tree_id, from.tree_version, from.node_id);
         if (!node) throw conflict('The current node no longer exists in this tree version');
         const at = now();
-        let step: Omit<repo.NewStepRow, 'session_id' | 'seq' | 'user_id' | 'created_at'>;
-        let moved: ReturnType<typeof movedTo> | undefined;
-        if (body.answer === undefined) {
-          step = { ...nodeFields(node, from), kind: 'note', note: body.note ?? null, duration_ms: 0 };
+        const written = { ...STEP_DEFAULTS, ...nodeFields(node, from), session_id: id, user_id: actor.id, created_at: at };
+        if (body.answer === undefined) return { row, at, written: { ...written, kind: 'note', note: body.note ?? null }, moved: undefined };
+        const planned = planMove(from, node, body.answer);
+        let target: Position;
+        if (planned.kind === 'enter_link') {
+          if (linked?.treeId !== planned.linkedTreeId) linked = await linkedTree(actor, planned.linkedTreeId);
+          target = { ...planned.to, tree_version: linked.version, node_id: linked.rootNodeId };
         } else {
-          const planned = planMove(from, node, body.answer);
-          let target: Position;
-          if (planned.kind === 'enter_link') {
-            if (linked?.treeId !== planned.linkedTreeId) linked = await linkedTree(actor, planned.linkedTreeId);
-            target = { ...planned.to, tree_version: linked.version, node_id: linked.rootNodeId };
-          } else {
-            target = planned.to;
-          }
-          step = {
-            ...nodeFields(node, from),
-            kind: planned.kind,
-            answer: choicesAt(node, from.link_stack).find((c) => c.toLowerCase() === body.answer!.toLowerCase()) ?? body.answer,
-            note: body.note ?? null,
-            to_node_id: target.node_id,
-            duration_ms: body.duration_seconds !== undefined ? body.duration_seconds * 1000 : nodeElapsedMs(row, at),
-          };
-          moved = movedTo(row, from, target, at);
+          target = planned.to;
         }
-        const written = { ...STEP_DEFAULTS, ...step, session_id: id, user_id: actor.id, created_at: at };
+        const step = {
+          ...written,
+          kind: planned.kind,
+          answer: choicesAt(node, from.link_stack).find((c) => c.toLowerCase() === body.answer!.toLowerCase()) ?? body.answer,
+          note: body.note ?? null,
+          to_node_id: target.node_id,
+          duration_ms: body.duration_seconds !== undefined ? body.duration_seconds * 1000 : nodeElapsedMs(row, at),
+        };
+        return { row, at, written: step, moved: movedTo(row, from, target, at) };
+      };
+
+      // Read, decide, then one statement that records the step only if nothing changed the session
+      // since the read (no lock held across round trips); when something did, read and decide again.
+      for (let attempt = 1; ; attempt++) {
+        let steps: repo.StepWithName[] | undefined;
+        let decided: Awaited<ReturnType<typeof decide>> | undefined;
+        // The first try starts from the session as this process last wrote it, if it has it: a refusal
+        // or a lost write then only means it is out of date, and the session is read.
+        const recent = attempt === 1 ? lastWritten.get(id) : undefined;
+        if (recent?.row.team_id === actor.teamId) {
+          decided = await decide(recent.row).catch(() => undefined);
+          steps = recent.steps;
+        }
+        if (!decided) {
+          const [row, read] = await readSession(db, actor, id);
+          decided = await decide(row);
+          steps = read;
+        }
+        const { row, at, written, moved } = decided;
         const stepId = await repo.appendStepIfUnchanged(db, row.step_count, written, moved);
         if (stepId) {
           const seq = row.step_count + 1;
-          // Nothing else changed the session in between: the answer is what was read plus this step.
-          return present({ ...row, ...moved, step_count: seq, updated_at: at }, [...steps, { ...written, id: stepId, seq, user_name: actor.fullName }]);
+          // Nothing else changed the session in between: it is what was read plus this step.
+          const after = { row: { ...row, ...moved, step_count: seq, updated_at: at }, steps: [...steps!, { ...written, id: stepId, seq, user_name: actor.fullName }] };
+          lastWritten.set(id, after);
+          return present(after.row, after.steps);
         }
+        lastWritten.delete(id);
         // Each lost try means another change was saved, so many at once on one session all get through in turn.
         if (attempt >= STEP_ATTEMPTS) throw conflict('The session kept changing while this step was saved: reload it and try again');
       }

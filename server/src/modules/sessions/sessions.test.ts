@@ -1,7 +1,8 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionCloseResponse, SessionResponse, TreeNode } from '@flowpilot/contracts';
-import { createTestApp, DB_KINDS, type TestApp } from '../../../test/harness.ts';
+import { buildApp } from '../../app.ts';
+import { createTestApp, DB_KINDS, testConfig, type TestApp } from '../../../test/harness.ts';
 
 const linkedTree = {
   title: 'Restart the print spooler',
@@ -235,6 +236,50 @@ describe.each(DB_KINDS)('sessions on %s', (kind) => {
         Array.from({ length: 16 }, (_, i) => (i % 4 === 3 ? `Action ${i}` : `Note ${i}`)).sort(),
       );
       expect(after.current_node_id).toBe('q1');
+    });
+  });
+
+  describe('several servers', () => {
+    it('a step on one server applies to the session as another server left it', async () => {
+      // Its own caches, the same database: as a second process would be.
+      const other = await buildApp({ config: testConfig(), database: t.database, logger: false, now: () => new Date(clock), jobs: { pollingIntervalSeconds: 0.5, backstopSeconds: 0.5 } });
+      await other.ready();
+      try {
+        const onOther = (id: string, action: string, body?: object) =>
+          other.inject({ method: 'POST', url: `/api/v1/sessions/${id}/${action}`, headers: { authorization: `Bearer ${tech}` }, ...(body && { payload: body }) });
+        const s = await start();
+        expect((await step(s.id, { node_id: 'q1', note: 'Checked the power LED' })).statusCode).toBe(200);
+
+        // Moved on over there: here, the old node is stale and the new one takes the step.
+        expect((await onOther(s.id, 'steps', { node_id: 'q1', answer: 'Yes' })).statusCode).toBe(200);
+        expect((await step(s.id, { node_id: 'q1', note: 'late' })).statusCode).toBe(409);
+        const here = await step(s.id, { node_id: 'a1', note: 'Queue had 40 jobs' });
+        expect(here.statusCode, here.body).toBe(200);
+        expect(here.json<SessionResponse>()).toMatchObject({ current_node_id: 'a1', can_go_back: true });
+        expect(here.json<SessionResponse>().steps.map((x) => [x.seq, x.kind, x.node_id])).toEqual([
+          [1, 'note', 'q1'],
+          [2, 'answer', 'q1'],
+          [3, 'note', 'a1'],
+        ]);
+
+        // Paused over there: refused here; resumed there: taken here.
+        expect((await onOther(s.id, 'pause')).statusCode).toBe(200);
+        const paused = await step(s.id, { node_id: 'a1', note: 'while paused' });
+        expect(paused.statusCode).toBe(409);
+        expect(paused.json().detail).toMatch(/paused/);
+        expect((await onOther(s.id, 'resume')).statusCode).toBe(200);
+        expect((await step(s.id, { node_id: 'a1', note: 'Resumed' })).statusCode).toBe(200);
+
+        // Went back over there: the step here is on the node it went back to.
+        expect((await onOther(s.id, 'back', { node_id: 'a1' })).statusCode).toBe(200);
+        const back = await step(s.id, { node_id: 'q1', answer: 'No' });
+        expect(back.statusCode, back.body).toBe(200);
+        expect(back.json<SessionResponse>()).toMatchObject({ current_node_id: 's_power' });
+        expect(back.json<SessionResponse>().steps.map((x) => x.kind)).toEqual(['note', 'answer', 'note', 'pause', 'resume', 'note', 'back', 'answer']);
+        expect(back.json<SessionResponse>().steps.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      } finally {
+        await other.close();
+      }
     });
   });
 
