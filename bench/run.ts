@@ -9,7 +9,8 @@
  * nodes.
  *
  * The session scenarios start sessions on a demo tree as the demo
- * technician; the step scenario first starts a pool of sessions to add notes to.
+ * technician; the step scenario first adds 50 technicians to the team and
+ * starts a pool of sessions for them, each stepped by its own technician.
  *
  * Then, with the app and the baseline stopped, the job-queue scenarios
  * (bench/jobs.ts), each in a process of its own on core 0 with a fresh
@@ -53,6 +54,8 @@ const IMPORT_BATCH = 100;
 const PROBE_ROUNDS = 10;
 /** Sessions the step scenario spreads its notes over: enough that each gets a realistic dozen or so steps. */
 const STEP_SESSIONS = 1000;
+/** Technicians the step scenario's sessions belong to (each session is stepped by its own technician). */
+const STEP_TECHNICIANS = 50;
 const SESSION_TREE_ID = MAPPED_DRIVE_MISSING_TREE_ID;
 const tsx = import.meta.resolve('tsx');
 
@@ -219,23 +222,47 @@ function rotating(paths: readonly string[]): autocannon.Request[] {
   return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) }];
 }
 
-/** Cycles every connection through `paths`, one POST of `body` each, shared round-robin. */
-function rotatingPost(paths: readonly string[], body: unknown): autocannon.Request[] {
+/** Cycles every connection through `targets`, one POST of `body` each as the target's user, shared round-robin. */
+function rotatingPostAs(targets: readonly { path: string; token: string }[], body: unknown): autocannon.Request[] {
   let next = 0;
-  return [{ method: 'POST', body: JSON.stringify(body), setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) }];
+  return [
+    {
+      method: 'POST',
+      body: JSON.stringify(body),
+      setupRequest: (req) => {
+        const { path, token } = targets[next++ % targets.length]!;
+        return { ...req, path, headers: { ...req.headers, authorization: `Bearer ${token}` } };
+      },
+    },
+  ];
 }
 
-/** Starts `count` sessions on `treeId` through the API, a few at a time. */
-async function startSessions(appUrl: string, token: string, treeId: string, count: number): Promise<SessionResponse[]> {
-  const sessions: SessionResponse[] = [];
+/** Adds `count` technicians to the demo team through the API (as the demo admin) and signs each in. */
+async function createTechnicians(appUrl: string, count: number): Promise<string[]> {
+  const admin = await login(appUrl, 'admin@flowpilot.test', 'flowpilot-admin');
+  const tokens: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const email = `bench.technician${i}@flowpilot.test`;
+    const body = JSON.stringify({ email, password: 'bench-technician-password', full_name: `Bench Technician ${i}`, role: 'technician' });
+    await call(`${appUrl}/api/v1/users`, { method: 'POST', token: admin, body }, 201, 'create a technician');
+    tokens.push(await login(appUrl, email, 'bench-technician-password'));
+  }
+  return tokens;
+}
+
+/** Starts `count` sessions on `treeId` through the API, a few at a time, by the given users in turn. */
+async function startSessions(appUrl: string, tokens: readonly string[], treeId: string, count: number): Promise<{ session: SessionResponse; token: string }[]> {
+  const sessions: { session: SessionResponse; token: string }[] = [];
   const body = JSON.stringify({ tree_id: treeId, client_name: 'Bench client' });
+  let started = 0;
   const worker = async () => {
-    while (sessions.length < count) {
-      sessions.push(await call<SessionResponse>(`${appUrl}/api/v1/sessions`, { method: 'POST', token, body }, 201, 'start a session'));
+    while (started < count) {
+      const token = tokens[started++ % tokens.length]!;
+      sessions.push({ session: await call<SessionResponse>(`${appUrl}/api/v1/sessions`, { method: 'POST', token, body }, 201, 'start a session'), token });
     }
   };
   await Promise.all(Array.from({ length: 10 }, worker));
-  return sessions.slice(0, count);
+  return sessions;
 }
 
 /** Runs one job-queue scenario in its own process on the server's core; its result is the last line it prints. */
@@ -458,21 +485,22 @@ async function main(): Promise<void> {
         body: JSON.stringify({ tree_id: SESSION_TREE_ID, client_name: 'Bench client' }),
       }),
     );
-    const pool = await startSessions(appUrl, access_token, SESSION_TREE_ID, STEP_SESSIONS);
-    const rootNode = pool[0]!.current_node_id!;
+    const technicians = await createTechnicians(appUrl, STEP_TECHNICIANS);
+    const pool = await startSessions(appUrl, technicians, SESSION_TREE_ID, STEP_SESSIONS);
+    const rootNode = pool[0]!.session.current_node_id!;
     const stepDescription =
-      `POST /api/v1/sessions/{id}/steps as the technician: a note-only step {node_id: <current>, note} (recorded, does not move, so always valid) ` +
-      `round-robin over ${STEP_SESSIONS} sessions started beforehand; the answer carries every step of the session`;
+      `POST /api/v1/sessions/{id}/steps by ${STEP_TECHNICIANS} technicians, each on their own sessions: a note-only step {node_id: <current>, note} ` +
+      `(recorded, does not move, so always valid) round-robin over ${STEP_SESSIONS} sessions started beforehand; the answer carries every step of the session`;
     const step = await load('session-step', stepDescription, {
       url: appUrl,
       connections,
       headers: json,
-      requests: rotatingPost(pool.map((p) => `/api/v1/sessions/${p.id}/steps`), { node_id: rootNode, note: 'x' }),
+      requests: rotatingPostAs(pool.map((p) => ({ path: `/api/v1/sessions/${p.session.id}/steps`, token: p.token })), { node_id: rootNode, note: 'x' }),
     });
-    const stepsOf = async (s: SessionResponse) =>
-      (await call<SessionResponse>(`${appUrl}/api/v1/sessions/${s.id}`, { token: access_token }, 200, 'read a stepped session')).steps.length;
-    // Round-robin: the first session has the most steps, the last the fewest.
-    step.description = `${stepDescription}: ${await stepsOf(pool.at(-1)!)}–${await stepsOf(pool[0]!)} steps each by the end`;
+    const stepsOf = async ({ session, token }: (typeof pool)[number]) =>
+      (await call<SessionResponse>(`${appUrl}/api/v1/sessions/${session.id}`, { token }, 200, 'read a stepped session')).steps.length;
+    const counts = (await Promise.all(pool.map(stepsOf))).sort((a, b) => a - b);
+    step.description = `${stepDescription}: ${counts[0]}–${counts.at(-1)} steps each by the end`;
     step.goal = { text: '≥ 35% of baseline-db req/s, p99 ≤ 50 ms', met: step.requests_per_s >= 0.35 * dbRateNow && step.p99_ms <= 50 };
     writeResult(step);
     results.push(step);

@@ -82,6 +82,45 @@ export function registerAuthGuard(app: FastifyInstance, deps: { db: Db; tokens: 
   });
 }
 
+type Waiter = { resolve: (row: usersRepo.SignedInRow | undefined) => void; reject: (err: unknown) => void };
+const loaders = new WeakMap<Db, (id: string) => Promise<usersRepo.SignedInRow | undefined>>();
+
+/**
+ * Reads the user of a request. The users of all requests that arrive in one
+ * turn of the event loop are read by one statement, sent after the last of
+ * them arrived: under load one round trip serves many requests, and each
+ * still sees its user as they are after the request came in.
+ */
+function signedInLoader(db: Db) {
+  let loader = loaders.get(db);
+  if (loader) return loader;
+  let batch: Map<string, Waiter[]> | null = null;
+  const flush = async (waiting: Map<string, Waiter[]>) => {
+    try {
+      const rows = await usersRepo.findSignedIn(db, [...waiting.keys()]);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const [id, waiters] of waiting) for (const w of waiters) w.resolve(byId.get(id));
+    } catch (err) {
+      for (const waiters of waiting.values()) for (const w of waiters) w.reject(err);
+    }
+  };
+  loader = (id: string) =>
+    new Promise<usersRepo.SignedInRow | undefined>((resolve, reject) => {
+      if (!batch) {
+        const waiting = (batch = new Map());
+        setImmediate(() => {
+          batch = null;
+          void flush(waiting);
+        });
+      }
+      const waiters = batch.get(id);
+      if (waiters) waiters.push({ resolve, reject });
+      else batch.set(id, [{ resolve, reject }]);
+    });
+  loaders.set(db, loader);
+  return loader;
+}
+
 /** Resolves the bearer token of a request to an active user, or throws 401. */
 export async function authenticate(request: FastifyRequest, deps: { db: Db; tokens: AccessTokens }): Promise<AuthUser> {
   const header = request.headers.authorization;
@@ -89,7 +128,7 @@ export async function authenticate(request: FastifyRequest, deps: { db: Db; toke
   if (!match?.[1]) throw unauthorized();
   const claims = await deps.tokens.verify(match[1]);
   if (!claims) throw unauthorized('Invalid or expired access token');
-  const row = await usersRepo.findSignedIn(deps.db, claims.userId);
+  const row = await signedInLoader(deps.db)(claims.userId);
   if (!row || !row.is_active || row.team_id !== claims.teamId) throw unauthorized('This account is no longer active');
   // Whole seconds, as JWTs count them: a token issued in the second of the cut-off still counts.
   if (row.tokens_valid_after && (claims.issuedAt ?? 0) < Math.floor(row.tokens_valid_after.getTime() / 1000)) {

@@ -36,7 +36,7 @@ export function createEventsService(deps: { db: Db; bus: EventBus }) {
         .where(and(eq(eventTickets.ticket_hash, hash(ticket)), isNull(eventTickets.used_at), gt(eventTickets.expires_at, new Date())))
         .returning({ user_id: eventTickets.user_id, expires_at: eventTickets.expires_at });
       if (!row) throw unauthorized('This event ticket is unknown, used or expired: ask for a new one');
-      const user = await usersRepo.findSignedIn(db, row.user_id);
+      const [user] = await usersRepo.findSignedIn(db, [row.user_id]);
       if (!user || !user.is_active) throw unauthorized('This account is no longer active');
       // Issued before a sign-out everywhere: as dead as the token that asked for it.
       const issuedAt = row.expires_at.getTime() - EVENT_TICKET_SECONDS * 1000;

@@ -87,7 +87,12 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionsService }
         response: acting,
       },
     },
-    async (request) => sessions.step(currentUser(request), request.params.id, request.body),
+    // Sent serialised as built (the SessionResponse schema above documents it and types what `step` returns):
+    // the hottest write of the API, one per keypress of a technician.
+    async (request, reply) => {
+      const answer = await sessions.step(currentUser(request), request.params.id, request.body);
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer) as never);
+    },
   );
 
   app.post(

@@ -1,6 +1,6 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionCloseResponse, SessionResponse, TreeNode } from '@flowpilot/contracts';
+import { SessionResponse, type SessionCloseResponse, type TreeNode } from '@flowpilot/contracts';
 import { buildApp } from '../../app.ts';
 import { createTestApp, DB_KINDS, testConfig, type TestApp } from '../../../test/harness.ts';
 
@@ -220,6 +220,24 @@ describe.each(DB_KINDS)('sessions on %s', (kind) => {
       expect(results.filter((r) => r.statusCode === 409)).toHaveLength(7);
       const after = (await t.request({ method: 'GET', url: `/api/v1/sessions/${s.id}`, token: tech })).json();
       expect(after.steps).toHaveLength(1);
+    });
+
+    it("a step's answer is exactly the session as the contract describes it, the same as reading it", async () => {
+      const s = await start({ ticket_id: 'T-1', client_name: 'Acme' });
+      const noted = await step(s.id, { node_id: 'q1', note: 'Power LED is amber' });
+      const moved = await step(s.id, { node_id: 'q1', answer: 'yes', note: 'It is on' });
+      for (const res of [noted, moved]) {
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        // Nothing more and nothing less than the schema's fields, of the schema's types.
+        expect(SessionResponse.parse(res.json())).toEqual(res.json());
+      }
+      const read = (await t.request({ method: 'GET', url: `/api/v1/sessions/${s.id}`, token: tech })).json<SessionResponse>();
+      expect({ ...moved.json<SessionResponse>(), total_seconds: 0 }).toEqual({ ...read, total_seconds: 0 });
+      expect(read.steps.map((x) => [x.kind, x.answer, x.note])).toEqual([
+        ['note', null, 'Power LED is amber'],
+        ['answer', 'Yes', 'It is on'],
+      ]);
     });
 
     it('keeps every one of many concurrent notes and off-tree steps, numbered in order', async () => {

@@ -21,15 +21,13 @@ const findSignedInStatement = preparedPer((db) =>
     .select({ ...getTableColumns(users), library_version: teams.library_version })
     .from(users)
     .innerJoin(teams, eq(teams.id, users.team_id))
-    .where(eq(users.id, sql.placeholder('id')))
-    .limit(1)
+    .where(sql`${users.id} = any(${sql.placeholder('ids')}::uuid[])`)
     .prepare('users_find_signed_in'),
 );
 
-/** Runs on every authenticated request: the user, and the stamp that lets caches of the team's trees skip a query. */
-export async function findSignedIn(db: Db, id: string): Promise<SignedInRow | undefined> {
-  const [row] = await findSignedInStatement(db).execute({ id });
-  return row;
+/** Read for every authenticated request (several at once): the users, and the stamp that lets caches of the team's trees skip a query. */
+export async function findSignedIn(db: Db, ids: string[]): Promise<SignedInRow[]> {
+  return findSignedInStatement(db).execute({ ids });
 }
 
 export async function findInTeam(db: Db, teamId: string, id: string): Promise<UserRow | undefined> {

@@ -130,6 +130,29 @@ describe.each(DB_KINDS)('users and team on %s', (kind) => {
     await t.login('leaver@flowpilot.test', 'leaving-today');
   });
 
+  it('requests arriving together are each answered as their own user, and a deactivation counts for every request after it', async () => {
+    const leaver = (
+      await t.request({
+        method: 'POST',
+        url: '/api/v1/users',
+        token: admin,
+        body: { email: 'burst.leaver@flowpilot.test', password: 'leaving-soon', full_name: 'Bea Burst', role: 'technician' },
+      })
+    ).json();
+    const theirs = await t.login('burst.leaver@flowpilot.test', 'leaving-soon');
+    const who = new Map([[admin, 'Morgan Price'], [engineer, 'Sam Rivera'], [tech, 'Jamie Chen'], [theirs, 'Bea Burst']]);
+    const tokens = Array.from({ length: 40 }, (_, i) => [admin, engineer, tech, theirs][i % 4]!);
+    const burst = () => Promise.all(tokens.map((token) => t.request({ method: 'GET', url: '/api/v1/auth/me', token })));
+
+    const before = await burst();
+    expect(before.map((r) => r.json().full_name)).toEqual(tokens.map((token) => who.get(token)));
+
+    expect((await t.request({ method: 'PATCH', url: `/api/v1/users/${leaver.id}`, token: admin, body: { is_active: false } })).statusCode).toBe(200);
+    const after = await burst();
+    expect(after.map((r) => r.statusCode)).toEqual(tokens.map((token) => (token === theirs ? 401 : 200)));
+    expect(after.filter((r) => r.statusCode === 200).map((r) => r.json().full_name)).toEqual(tokens.filter((x) => x !== theirs).map((x) => who.get(x)));
+  });
+
   it('keeps at least one active admin and refuses self-deactivation', async () => {
     const me = (await t.request({ method: 'GET', url: '/api/v1/auth/me', token: admin })).json();
     const self = await t.request({ method: 'PATCH', url: `/api/v1/users/${me.id}`, token: admin, body: { is_active: false } });
