@@ -22,6 +22,9 @@ describe.each(DB_KINDS)('users and team on %s', (kind) => {
     return {};
   };
   const concrete = (url: string) => url.replace(/:id\b/g, randomUUID());
+  /** Adds a user as the admin; the user as created. */
+  const addUser = async (body: { email: string; password: string; full_name: string; role: string }) =>
+    (await t.request({ method: 'POST', url: '/api/v1/users', token: admin, body })).json<{ id: string }>();
 
   it('guards every admin route: 401 without a token, 403 for engineers and technicians', async () => {
     const adminRoutes = t.app.routeAccess.filter((r) => r.access === 'admin');
@@ -82,14 +85,7 @@ describe.each(DB_KINDS)('users and team on %s', (kind) => {
   });
 
   it('a role change applies at once, even to a token issued before it', async () => {
-    const created = (
-      await t.request({
-        method: 'POST',
-        url: '/api/v1/users',
-        token: admin,
-        body: { email: 'promote.me@flowpilot.test', password: 'promote-me-pls', full_name: 'Pat Promote', role: 'technician' },
-      })
-    ).json();
+    const created = await addUser({ email: 'promote.me@flowpilot.test', password: 'promote-me-pls', full_name: 'Pat Promote', role: 'technician' });
     const token = await t.login('promote.me@flowpilot.test', 'promote-me-pls');
     expect((await t.request({ method: 'POST', url: '/api/v1/team/invites', token, body: { role: 'technician' } })).statusCode).toBe(403);
     const patched = await t.request({ method: 'PATCH', url: `/api/v1/users/${created.id}`, token: admin, body: { role: 'admin' } });
@@ -99,14 +95,7 @@ describe.each(DB_KINDS)('users and team on %s', (kind) => {
   });
 
   it('deactivating a user refuses their access token and refresh token at once, and their sign-in', async () => {
-    const created = (
-      await t.request({
-        method: 'POST',
-        url: '/api/v1/users',
-        token: admin,
-        body: { email: 'leaver@flowpilot.test', password: 'leaving-today', full_name: 'Lee Leaver', role: 'engineer' },
-      })
-    ).json();
+    const created = await addUser({ email: 'leaver@flowpilot.test', password: 'leaving-today', full_name: 'Lee Leaver', role: 'engineer' });
     const pair = (await t.request({ method: 'POST', url: '/api/v1/auth/login/json', body: { email: 'leaver@flowpilot.test', password: 'leaving-today' } })).json();
     expect((await t.request({ method: 'GET', url: '/api/v1/auth/me', token: pair.access_token })).statusCode).toBe(200);
 
@@ -131,14 +120,7 @@ describe.each(DB_KINDS)('users and team on %s', (kind) => {
   });
 
   it('requests arriving together are each answered as their own user, and a deactivation counts for every request after it', async () => {
-    const leaver = (
-      await t.request({
-        method: 'POST',
-        url: '/api/v1/users',
-        token: admin,
-        body: { email: 'burst.leaver@flowpilot.test', password: 'leaving-soon', full_name: 'Bea Burst', role: 'technician' },
-      })
-    ).json();
+    const leaver = await addUser({ email: 'burst.leaver@flowpilot.test', password: 'leaving-soon', full_name: 'Bea Burst', role: 'technician' });
     const theirs = await t.login('burst.leaver@flowpilot.test', 'leaving-soon');
     const who = new Map([[admin, 'Morgan Price'], [engineer, 'Sam Rivera'], [tech, 'Jamie Chen'], [theirs, 'Bea Burst']]);
     const tokens = Array.from({ length: 40 }, (_, i) => [admin, engineer, tech, theirs][i % 4]!);
