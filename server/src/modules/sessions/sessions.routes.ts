@@ -87,11 +87,11 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionsService }
         response: acting,
       },
     },
-    // Sent serialised as built (the SessionResponse schema above documents it and types what `step` returns):
-    // the hottest write of the API, one per keypress of a technician.
+    // Sent pre-serialised (the SessionResponse schema above documents it): the hottest write of the API, one per
+    // keypress of a technician, whose answer carries every step so far (serialised once each, then reused).
     async (request, reply) => {
-      const answer = await sessions.step(currentUser(request), request.params.id, request.body);
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer) as never);
+      const json = await sessions.step(currentUser(request), request.params.id, request.body);
+      return reply.type('application/json; charset=utf-8').send(json as never);
     },
   );
 

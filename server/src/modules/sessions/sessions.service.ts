@@ -122,6 +122,29 @@ const STEP_DEFAULTS = {
   duration_ms: 0,
 } satisfies Partial<repo.NewStepRow>;
 
+/** A step as the API shows it. */
+const apiStep = (s: repo.StepWithName): SessionResponse['steps'][number] => ({
+  id: s.id,
+  seq: s.seq,
+  kind: s.kind as SessionResponse['steps'][number]['kind'],
+  tree_id: s.tree_id,
+  node_id: s.node_id,
+  node_title: s.node_title,
+  node_kind: s.node_kind,
+  answer: s.answer,
+  note: s.note,
+  to_node_id: s.to_node_id,
+  action: s.action,
+  outcome: s.outcome,
+  user_id: s.user_id,
+  user_name: s.user_name,
+  duration_seconds: Math.round(s.duration_ms / 1000),
+  created_at: iso(s.created_at),
+});
+
+/** Steps as the API shows them, serialised: their JSON objects joined by commas. */
+const serializeSteps = (steps: repo.StepWithName[]) => steps.map((s) => JSON.stringify(apiStep(s))).join(',');
+
 const positionOf = (row: repo.SessionRow): Position | null =>
   row.current_node_id
     ? { tree_id: row.current_tree_id, tree_version: row.current_tree_version, node_id: row.current_node_id, link_stack: row.link_stack }
@@ -141,15 +164,15 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
   }
 
   /**
-   * Sessions as this process last stepped them. A step starts from here and
+   * Sessions as this process last stepped them (steps serialised). A step starts from here and
    * its statement applies only if the session's step count is unchanged (every
    * change to a session records a step), so an entry that another request or
    * process has overtaken costs one more try, never a wrong step. Names shown
    * in it (people, tree title) may lag a rename by up to the entry's minute.
    */
-  const lastWritten = new LRUCache<string, { row: repo.SessionWithNames; steps: repo.StepWithName[] }>({
-    maxSize: 200_000,
-    sizeCalculation: (entry) => entry.steps.length + 1,
+  const lastWritten = new LRUCache<string, { row: repo.SessionWithNames; stepsJson: string }>({
+    maxSize: 64 * 1024 * 1024,
+    sizeCalculation: (entry) => entry.stepsJson.length + 1024,
     ttl: 60_000,
   });
 
@@ -169,6 +192,16 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
 
   /** The session as the API shows it, from its row and steps. */
   async function present(row: repo.SessionWithNames, steps: repo.StepWithName[]): Promise<SessionResponse> {
+    return { ...(await presentHead(row)), steps: steps.map(apiStep) };
+  }
+
+  /** The same, serialised, with the steps already serialised (`stepsJson`: their JSON objects joined by commas). */
+  async function presentJson(row: repo.SessionWithNames, stepsJson: string): Promise<string> {
+    return `${JSON.stringify(await presentHead(row)).slice(0, -1)},"steps":[${stepsJson}]}`;
+  }
+
+  /** Everything of the API's session but its steps. */
+  async function presentHead(row: repo.SessionWithNames): Promise<Omit<SessionResponse, 'steps'>> {
     const node = row.current_node_id ? await nodeAt(row.current_tree_id, row.current_tree_version, row.current_node_id) : undefined;
     const at = now();
     return {
@@ -177,24 +210,6 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       choices: node && row.status === 'active' ? choicesAt(node, row.link_stack) : [],
       can_go_back: row.status === 'active' && row.trail.length > 0,
       notes: row.notes,
-      steps: steps.map((s) => ({
-        id: s.id,
-        seq: s.seq,
-        kind: s.kind as SessionResponse['steps'][number]['kind'],
-        tree_id: s.tree_id,
-        node_id: s.node_id,
-        node_title: s.node_title,
-        node_kind: s.node_kind,
-        answer: s.answer,
-        note: s.note,
-        to_node_id: s.to_node_id,
-        action: s.action,
-        outcome: s.outcome,
-        user_id: s.user_id,
-        user_name: s.user_name,
-        duration_seconds: Math.round(s.duration_ms / 1000),
-        created_at: iso(s.created_at),
-      })),
     };
   }
 
@@ -439,7 +454,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
      * An answer (moves on), a note (stays), or both, on the current node.
      * A node other than the current one is 409: someone else moved first.
      */
-    async step(actor: AuthUser, id: string, body: Parsed<typeof StepBody>): Promise<SessionResponse> {
+    async step(actor: AuthUser, id: string, body: Parsed<typeof StepBody>): Promise<string> {
       let linked: { treeId: string; version: number; rootNodeId: string } | undefined;
 
       /** The step to record on the session as read, and where it moves it; refusals are thrown. */
@@ -477,28 +492,29 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       // Read, decide, then one statement that records the step only if nothing changed the session
       // since the read (no lock held across round trips); when something did, read and decide again.
       for (let attempt = 1; ; attempt++) {
-        let steps: repo.StepWithName[] | undefined;
+        let before: string | undefined;
         let decided: Awaited<ReturnType<typeof decide>> | undefined;
         // The first try starts from the session as this process last wrote it, if it has it: a refusal
         // or a lost write then only means it is out of date, and the session is read.
         const recent = attempt === 1 ? lastWritten.get(id) : undefined;
         if (recent?.row.team_id === actor.teamId) {
           decided = await decide(recent.row).catch(() => undefined);
-          steps = recent.steps;
+          before = recent.stepsJson;
         }
         if (!decided) {
-          const [row, read] = await readSession(db, actor, id);
+          const [row, steps] = await readSession(db, actor, id);
           decided = await decide(row);
-          steps = read;
+          before = serializeSteps(steps);
         }
         const { row, at, written, moved } = decided;
         const stepId = await repo.appendStepIfUnchanged(db, row.step_count, written, moved);
         if (stepId) {
           const seq = row.step_count + 1;
           // Nothing else changed the session in between: it is what was read plus this step.
-          const after = { row: { ...row, ...moved, step_count: seq, updated_at: at }, steps: [...steps!, { ...written, id: stepId, seq, user_name: actor.fullName }] };
+          const added = serializeSteps([{ ...written, id: stepId, seq, user_name: actor.fullName }]);
+          const after = { row: { ...row, ...moved, step_count: seq, updated_at: at }, stepsJson: before ? `${before},${added}` : added };
           lastWritten.set(id, after);
-          return present(after.row, after.steps);
+          return presentJson(after.row, after.stepsJson);
         }
         lastWritten.delete(id);
         // Each lost try means another change was saved, so many at once on one session all get through in turn.
