@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role } from '@flowpilot/contracts';
 import type { Db } from '../db/client.ts';
+import { perTurn } from './batch.ts';
 import { forbidden, unauthorized } from './errors.ts';
 import type { AccessTokens } from './tokens.ts';
 import * as usersRepo from '../modules/users/users.repository.ts';
@@ -82,7 +83,6 @@ export function registerAuthGuard(app: FastifyInstance, deps: { db: Db; tokens: 
   });
 }
 
-type Waiter = { resolve: (row: usersRepo.SignedInRow | undefined) => void; reject: (err: unknown) => void };
 const loaders = new WeakMap<Db, (id: string) => Promise<usersRepo.SignedInRow | undefined>>();
 
 /**
@@ -93,31 +93,14 @@ const loaders = new WeakMap<Db, (id: string) => Promise<usersRepo.SignedInRow | 
  */
 function signedInLoader(db: Db) {
   let loader = loaders.get(db);
-  if (loader) return loader;
-  let batch: Map<string, Waiter[]> | null = null;
-  const flush = async (waiting: Map<string, Waiter[]>) => {
-    try {
-      const rows = await usersRepo.findSignedIn(db, [...waiting.keys()]);
+  if (!loader) {
+    loader = perTurn<string, usersRepo.SignedInRow | undefined>(async (ids) => {
+      const rows = await usersRepo.findSignedIn(db, [...new Set(ids)]);
       const byId = new Map(rows.map((r) => [r.id, r]));
-      for (const [id, waiters] of waiting) for (const w of waiters) w.resolve(byId.get(id));
-    } catch (err) {
-      for (const waiters of waiting.values()) for (const w of waiters) w.reject(err);
-    }
-  };
-  loader = (id: string) =>
-    new Promise<usersRepo.SignedInRow | undefined>((resolve, reject) => {
-      if (!batch) {
-        const waiting = (batch = new Map());
-        setImmediate(() => {
-          batch = null;
-          void flush(waiting);
-        });
-      }
-      const waiters = batch.get(id);
-      if (waiters) waiters.push({ resolve, reject });
-      else batch.set(id, [{ resolve, reject }]);
+      return ids.map((id) => byId.get(id));
     });
-  loaders.set(db, loader);
+    loaders.set(db, loader);
+  }
   return loader;
 }
 

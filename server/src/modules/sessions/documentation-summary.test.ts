@@ -9,6 +9,7 @@ import { DeliveryError } from '../../integrations/outbound.ts';
 import { anthropicFailure, startAnthropicFake, type AnthropicFake } from '../../../test/fakes/anthropic.ts';
 import { startOpenAiFake, type OpenAiFake } from '../../../test/fakes/openai-compatible.ts';
 import { createTestApp, DB_KINDS } from '../../../test/harness.ts';
+import { eventually } from '../../../test/eventually.ts';
 import { createSessionsJobs } from './sessions.jobs.ts';
 import { summaryPrompt } from './summary-prompt.ts';
 
@@ -28,16 +29,6 @@ const tree = {
     { id: 's1', kind: 'solution', title: 'Re-map the drive with `net use`' },
     { id: 'e1', kind: 'escalate', title: 'Network problem' },
   ] as TreeNode[],
-};
-
-const eventually = async <T,>(check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 };
 
 /** A test app with its log lines captured, a tree, and helpers to complete a session and read its documentation. */
@@ -139,7 +130,7 @@ describe.each(DB_KINDS)('AI session summaries on %s', (kind) => {
       const closed = await s.completeSession();
       expect(Date.now() - before).toBeLessThan(1_800);
       expect(closed.documentation).toMatchObject({ generated_by: 'template', summary: expect.stringContaining('resolved "S: drive is gone"') });
-      const doc = await eventually(async () => {
+      const doc = await eventually('the AI summary', async () => {
         const d = await s.documentation(closed.session.id);
         return d.generated_by === 'ai' && d;
       });
@@ -166,13 +157,15 @@ describe.each(DB_KINDS)('AI session summaries on %s', (kind) => {
       expect(user).not.toContain(closed.session.user_name!);
       expect(sent.metadata?.user_id).toMatch(/^[0-9a-f]{32}$/);
       expect(sent.metadata?.user_id).not.toContain(closed.session.team_id);
+      // The job is marked done just after its handler returns: once marked, it is the only one.
+      await eventually('the summary job done', async () => (await s.jobStates(doc.id)).includes('completed'));
       expect(await s.jobStates(doc.id)).toEqual(['completed']);
     });
 
     it('a 500 is retried and ends with the AI summary', async () => {
       fake.failNext(1, anthropicFailure(500));
       const closed = await s.completeSession();
-      const doc = await eventually(async () => {
+      const doc = await eventually('the AI summary', async () => {
         const d = await s.documentation(closed.session.id);
         return d.generated_by === 'ai' && d;
       });
@@ -184,7 +177,7 @@ describe.each(DB_KINDS)('AI session summaries on %s', (kind) => {
       fake.failNext(1, anthropicFailure(429, { retryAfter: '1' }));
       const closed = await s.completeSession();
       const started = Date.now();
-      await eventually(async () => (await s.documentation(closed.session.id)).generated_by === 'ai');
+      await eventually('the AI summary', async () => (await s.documentation(closed.session.id)).generated_by === 'ai');
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       expect(fake.requests.map((r) => r.status)).toEqual([429, 200]);
     });
@@ -192,9 +185,9 @@ describe.each(DB_KINDS)('AI session summaries on %s', (kind) => {
     it('when the quick retries are used up, the job queue tries again later', async () => {
       fake.failNext(3, anthropicFailure(529, { message: 'Overloaded' }));
       const closed = await s.completeSession();
-      await eventually(async () => fake.requests.length >= 3);
+      await eventually('three requests to the AI', async () => fake.requests.length >= 3);
       expect((await s.documentation(closed.session.id)).generated_by).toBe('template');
-      const doc = await eventually(async () => {
+      const doc = await eventually('the AI summary', async () => {
         const d = await s.documentation(closed.session.id);
         return d.generated_by === 'ai' && d;
       }, 25_000);
@@ -206,7 +199,7 @@ describe.each(DB_KINDS)('AI session summaries on %s', (kind) => {
     it('a 401 keeps the template summary and is not retried', async () => {
       fake.failNext(1, anthropicFailure(401, { message: 'invalid x-api-key' }));
       const closed = await s.completeSession();
-      await eventually(async () => (await s.jobStates(closed.documentation.id)).includes('completed'));
+      await eventually('the summary job done', async () => (await s.jobStates(closed.documentation.id)).includes('completed'));
       const doc = await s.documentation(closed.session.id);
       expect(doc).toMatchObject({ generated_by: 'template', summary: closed.documentation.summary, html: closed.documentation.html });
       expect(fake.requests.map((r) => r.status)).toEqual([401]);
@@ -274,7 +267,7 @@ describe.each(DB_KINDS)('AI session summaries on %s', (kind) => {
     it('writes the AI summary through chat completions', async () => {
       const closed = await s.completeSession();
       expect(closed.documentation.generated_by).toBe('template');
-      const doc = await eventually(async () => {
+      const doc = await eventually('the AI summary', async () => {
         const d = await s.documentation(closed.session.id);
         return d.generated_by === 'ai' && d;
       });

@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm
 import { alias } from 'drizzle-orm/pg-core';
 import type { SessionStatus } from '@flowpilot/contracts';
 import { preparedPer, schema, type Db } from '../../db/client.ts';
+import { perTurn } from '../../lib/batch.ts';
 
 const { sessions, sessionSteps, sessionDocumentation, users, trees } = schema;
 
@@ -98,9 +99,8 @@ const insertStepStatement = preparedPer((db) =>
 
 /** Every step is written by one prepared statement (the hot write of a session). */
 export async function insertStep(db: Db, values: NewStepRow): Promise<void> {
-  await insertStepStatement(db).execute(
-    Object.fromEntries(STEP_COLUMNS.map((c) => [c, c === 'duration_ms' ? (values[c] ?? 0) : c === 'created_at' ? (values[c] ?? new Date()) : (values[c] ?? null)])),
-  );
+  // Its placeholders are typed by the columns, so the time goes in as a Date.
+  await insertStepStatement(db).execute({ ...stepValues(values), seq: values.seq, created_at: values.created_at ?? new Date() });
 }
 
 const touchStatement = preparedPer((db) =>
@@ -165,22 +165,139 @@ const appendMoveStatement = appendStepStatement(true);
  * when the session changed since it was read.
  */
 export async function appendStepIfUnchanged(db: Db, expected: number, step: Omit<NewStepRow, 'seq'>, to?: MoveTo): Promise<string | null> {
-  const values: Record<string, unknown> = { expected };
+  const statement = to ? appendMoveStatement(db) : appendNoteStatement(db);
+  const [row] = await statement.execute({ expected, ...stepValues(step), ...(to && moveValues(to)) });
+  return row?.id ?? null;
+}
+
+/** A step's values as the step statements take them (all but `seq`, which the statement gives). */
+function stepValues(step: Omit<NewStepRow, 'seq'>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
   for (const c of STEP_COLUMNS) if (c !== 'seq') values[c] = step[c] ?? null;
   values.duration_ms = step.duration_ms ?? 0;
   values.created_at = (step.created_at ?? new Date()).toISOString();
-  const statement = to ? appendMoveStatement(db) : appendNoteStatement(db);
-  if (to) {
-    Object.assign(values, {
-      move_tree_id: to.current_tree_id,
-      move_tree_version: to.current_tree_version,
-      move_node_id: to.current_node_id,
-      link_stack: JSON.stringify(to.link_stack),
-      trail: JSON.stringify(to.trail),
-    });
+  return values;
+}
+
+/** Where a step moves its session, as the step statements take it. */
+function moveValues(to: MoveTo | undefined) {
+  return {
+    moves: !!to,
+    move_tree_id: to?.current_tree_id ?? null,
+    move_tree_version: to?.current_tree_version ?? null,
+    move_node_id: to?.current_node_id ?? null,
+    link_stack: to ? JSON.stringify(to.link_stack) : null,
+    trail: to ? JSON.stringify(to.trail) : null,
+  };
+}
+
+/** A step to record if its session's step count is still `expected` (see appendStepIfUnchanged). */
+export interface StepAppend {
+  expected: number;
+  step: Omit<NewStepRow, 'seq'>;
+  to?: MoveTo | undefined;
+}
+
+/** The columns of appendStepsStatement's input, with their types. */
+const BATCH_COLUMNS = [
+  ['session_id', 'uuid'],
+  ['expected', 'int'],
+  ['kind', 'text'],
+  ['tree_id', 'uuid'],
+  ['tree_version', 'int'],
+  ['node_id', 'text'],
+  ['node_title', 'text'],
+  ['node_kind', 'text'],
+  ['answer', 'text'],
+  ['note', 'text'],
+  ['to_node_id', 'text'],
+  ['action', 'text'],
+  ['outcome', 'text'],
+  ['user_id', 'uuid'],
+  ['duration_ms', 'bigint'],
+  ['created_at', 'timestamptz'],
+  ['moves', 'boolean'],
+  ['move_tree_id', 'uuid'],
+  ['move_tree_version', 'int'],
+  ['move_node_id', 'text'],
+  ['link_stack', 'jsonb'],
+  ['trail', 'jsonb'],
+] as const;
+
+/** appendStepStatement for many steps of different sessions at once: one round trip and one commit. */
+const appendStepsStatement = preparedPer((db) => {
+  const arrays = sql.join(
+    BATCH_COLUMNS.map(([name, type]) => sql`${sql.placeholder(name)}::${sql.raw(type)}[]`),
+    sql`, `,
+  );
+  const input = db.$with('input', { session_id: sql<string>`session_id`.as('session_id') }).as(
+    sql`select * from unnest(${arrays}) as i(${sql.raw(BATCH_COLUMNS.map(([name]) => name).join(', '))})`,
+  );
+  const moved = (column: string, value: string) => sql.raw(`${column} = case when i.moves then ${value} else s.${column} end`);
+  const claimed = db.$with('claimed', { id: sql<string>`id`.as('id'), seq: sql<number>`seq`.as('seq') }).as(
+    sql`update ${sessions} s set step_count = s.step_count + 1, updated_at = i.created_at,
+          ${moved('current_tree_id', 'i.move_tree_id')}, ${moved('current_tree_version', 'i.move_tree_version')},
+          ${moved('current_node_id', 'i.move_node_id')}, ${moved('link_stack', 'i.link_stack')}, ${moved('trail', 'i.trail')},
+          ${moved('node_entered_at', 'i.created_at')}, ${moved('node_paused_ms', '0')}
+        from input i where s.id = i.session_id and s.step_count = i.expected
+        returning s.id, s.step_count as seq`,
+  );
+  const inserted = db.$with('inserted', { id: sql<string>`id`.as('id'), session_id: sql<string>`session_id`.as('session_id') }).as(
+    sql`insert into ${sessionSteps} (${sql.raw(STEP_COLUMNS.join(', '))})
+        select c.id, c.seq, ${sql.raw(STEP_COLUMNS.slice(2).map((name) => `i.${name}`).join(', '))}
+        from claimed c join input i on i.session_id = c.id returning id, session_id`,
+  );
+  return db.with(input, claimed, inserted).select({ id: inserted.id, session_id: inserted.session_id }).from(inserted).prepare('session_steps_append_many');
+});
+
+/**
+ * appendStepIfUnchanged for steps of different sessions, in one statement.
+ * The id of each step, or null for each whose session changed since it was read.
+ */
+export async function appendStepsIfUnchanged(db: Db, appends: StepAppend[]): Promise<(string | null)[]> {
+  const values: Record<string, unknown[]> = Object.fromEntries(BATCH_COLUMNS.map(([name]) => [name, []]));
+  const ids = new Set<string>();
+  for (const { expected, step, to } of appends) {
+    if (ids.has(step.session_id)) throw new Error('appendStepsIfUnchanged takes one step per session');
+    ids.add(step.session_id);
+    const row: Record<string, unknown> = { expected, ...stepValues(step), ...moveValues(to) };
+    for (const [name] of BATCH_COLUMNS) values[name]!.push(row[name]);
   }
-  const [row] = await statement.execute(values);
-  return row?.id ?? null;
+  const rows = await appendStepsStatement(db).execute(values);
+  const bySession = new Map(rows.map((r) => [r.session_id, r.id]));
+  return appends.map((a) => bySession.get(a.step.session_id) ?? null);
+}
+
+const stepWriters = new WeakMap<Db, (append: StepAppend) => Promise<string | null>>();
+
+/**
+ * appendStepIfUnchanged, with the steps of all requests that arrive in one
+ * turn of the event loop written by one statement (one round trip, one
+ * commit). A second step of one session in the same turn is tried after the
+ * others; if the shared statement fails (e.g. a deadlock with another
+ * process's), it wrote nothing and each step is tried alone.
+ */
+export function appendStepSoon(db: Db, append: StepAppend): Promise<string | null> {
+  let writer = stepWriters.get(db);
+  if (!writer) {
+    const alone = (a: StepAppend) => appendStepIfUnchanged(db, a.expected, a.step, a.to);
+    writer = perTurn<StepAppend, string | null>(async (appends) => {
+      if (appends.length === 1) return [alone(appends[0]!)];
+      const sessionsSeen = new Set<string>();
+      // In session order: two processes' statements then lock shared sessions in the same order.
+      const first = appends
+        .filter((a) => !sessionsSeen.has(a.step.session_id) && sessionsSeen.add(a.step.session_id))
+        .sort((a, b) => (a.step.session_id < b.step.session_id ? -1 : 1));
+      const together = appendStepsIfUnchanged(db, first).catch(() => null);
+      return appends.map(async (a) => {
+        const ids = await together;
+        const k = first.indexOf(a);
+        return ids && k >= 0 ? ids[k]! : alone(a);
+      });
+    });
+    stepWriters.set(db, writer);
+  }
+  return writer(append);
 }
 
 const listStepsStatement = preparedPer((db) =>

@@ -507,7 +507,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
           before = serializeSteps(steps);
         }
         const { row, at, written, moved } = decided;
-        const stepId = await repo.appendStepIfUnchanged(db, row.step_count, written, moved);
+        const stepId = await repo.appendStepSoon(db, { expected: row.step_count, step: written, to: moved });
         if (stepId) {
           const seq = row.step_count + 1;
           // Nothing else changed the session in between: it is what was read plus this step.

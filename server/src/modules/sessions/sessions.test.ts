@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionResponse, type SessionCloseResponse, type TreeNode } from '@flowpilot/contracts';
@@ -238,6 +239,48 @@ describe.each(DB_KINDS)('sessions on %s', (kind) => {
         ['note', null, 'Power LED is amber'],
         ['answer', 'Yes', 'It is on'],
       ]);
+    });
+
+    it('steps on many sessions at once each land on their own session', async () => {
+      const sessions = await Promise.all(Array.from({ length: 12 }, () => start()));
+      // Answers (moves) and notes, sent together: written together, each only to its own session.
+      const first = await Promise.all(sessions.map((s, i) => step(s.id, i % 3 === 0 ? { node_id: 'q1', note: `Note on ${i}` } : { node_id: 'q1', answer: i % 3 === 1 ? 'Yes' : 'No' })));
+      expect(first.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
+      const second = await Promise.all(sessions.map((s, i) => step(s.id, i % 3 === 1 ? { node_id: 'a1', answer: 'Done' } : { node_id: i % 3 === 0 ? 'q1' : 's_power', note: `Second on ${i}` })));
+      expect(second.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
+      for (const [i, s] of sessions.entries()) {
+        const read = (await t.request({ method: 'GET', url: `/api/v1/sessions/${s.id}`, token: tech })).json<SessionResponse>();
+        expect(read).toEqual({ ...second[i]!.json<SessionResponse>(), total_seconds: read.total_seconds });
+        const expected = [
+          { current: 'q1', steps: [['note', 'q1', null, `Note on ${i}`], ['note', 'q1', null, `Second on ${i}`]] },
+          { current: 'lnk', steps: [['answer', 'q1', 'Yes', null], ['answer', 'a1', 'Done', null]] },
+          { current: 's_power', steps: [['answer', 'q1', 'No', null], ['note', 's_power', null, `Second on ${i}`]] },
+        ][i % 3]!;
+        expect(read.current_node_id).toBe(expected.current);
+        expect(read.steps.map((x) => [x.kind, x.node_id, x.answer, x.note])).toEqual(expected.steps);
+        expect(read.steps.map((x) => x.seq)).toEqual([1, 2]);
+      }
+    });
+
+    it('a step the database refuses fails alone: the steps sent with it are written', async () => {
+      const sessions = await Promise.all(Array.from({ length: 6 }, () => start()));
+      await t.database.db.execute(
+        sql.raw(`create function refuse_note() returns trigger language plpgsql as $$ begin if new.note = 'refused' then raise exception 'no'; end if; return new; end $$`),
+      );
+      await t.database.db.execute(sql.raw(`create trigger refuse_note before insert on session_steps for each row execute function refuse_note()`));
+      try {
+        const sent = await Promise.all(sessions.map((s, i) => step(s.id, { node_id: 'q1', note: i === 2 ? 'refused' : `Kept ${i}` })));
+        expect(sent.map((r) => r.statusCode)).toEqual([200, 200, 500, 200, 200, 200]);
+        for (const [i, s] of sessions.entries()) {
+          const read = (await t.request({ method: 'GET', url: `/api/v1/sessions/${s.id}`, token: tech })).json<SessionResponse>();
+          expect(read.steps.map((x) => x.note)).toEqual(i === 2 ? [] : [`Kept ${i}`]);
+        }
+      } finally {
+        await t.database.db.execute(sql.raw(`drop trigger refuse_note on session_steps`));
+        await t.database.db.execute(sql.raw(`drop function refuse_note()`));
+      }
+      // Nothing was left half-written: the refused session takes steps again.
+      expect((await step(sessions[2]!.id, { node_id: 'q1', note: 'Now accepted' })).statusCode).toBe(200);
     });
 
     it('keeps every one of many concurrent notes and off-tree steps, numbered in order', async () => {
