@@ -7,6 +7,9 @@ function pgCode(err: unknown): unknown {
   return undefined;
 }
 
+/** True when PostgreSQL itself refused the statement (it carries an SQLSTATE): the statement wrote nothing. */
+export const isDatabaseRefusal = (err: unknown) => pgCode(err) !== undefined;
+
 /** True when PostgreSQL broke a deadlock or a serialization conflict by failing this transaction: trying again is safe. */
 export const isTransientConflict = (err: unknown) => pgCode(err) === '40P01' || pgCode(err) === '40001';
 

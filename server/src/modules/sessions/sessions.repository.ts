@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm
 import { alias } from 'drizzle-orm/pg-core';
 import type { SessionStatus } from '@flowpilot/contracts';
 import { preparedPer, schema, type Db } from '../../db/client.ts';
+import { isDatabaseRefusal } from '../../db/errors.ts';
 import { perTurn } from '../../lib/batch.ts';
 
 const { sessions, sessionSteps, sessionDocumentation, users, trees } = schema;
@@ -274,8 +275,8 @@ const stepWriters = new WeakMap<Db, (append: StepAppend) => Promise<string | nul
  * appendStepIfUnchanged, with the steps of all requests that arrive in one
  * turn of the event loop written by one statement (one round trip, one
  * commit). A second step of one session in the same turn is tried after the
- * others; if the shared statement fails (e.g. a deadlock with another
- * process's), it wrote nothing and each step is tried alone.
+ * others; if the database refuses the shared statement (e.g. a deadlock
+ * with another process's), it wrote nothing and each step is tried alone.
  */
 export function appendStepSoon(db: Db, append: StepAppend): Promise<string | null> {
   let writer = stepWriters.get(db);
@@ -284,11 +285,17 @@ export function appendStepSoon(db: Db, append: StepAppend): Promise<string | nul
     writer = perTurn<StepAppend, string | null>(async (appends) => {
       if (appends.length === 1) return [alone(appends[0]!)];
       const sessionsSeen = new Set<string>();
-      // In session order: two processes' statements then lock shared sessions in the same order.
+      // In session order, which the usual plan (a loop over the input) locks them in, so two processes' statements
+      // rarely wait on each other crosswise; when they do, PostgreSQL fails one and its steps are written alone.
       const first = appends
         .filter((a) => !sessionsSeen.has(a.step.session_id) && sessionsSeen.add(a.step.session_id))
         .sort((a, b) => (a.step.session_id < b.step.session_id ? -1 : 1));
-      const together = appendStepsIfUnchanged(db, first).catch(() => null);
+      // Refused by the database: nothing was written, so each is tried alone. Anything else (a lost connection,
+      // when the statement may have committed) fails every step of it, as a failed transaction would.
+      const together = appendStepsIfUnchanged(db, first).catch((err: unknown) => {
+        if (isDatabaseRefusal(err)) return null;
+        throw err;
+      });
       return appends.map(async (a) => {
         const ids = await together;
         const k = first.indexOf(a);

@@ -516,7 +516,8 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
           lastWritten.set(id, after);
           return presentJson(after.row, after.stepsJson);
         }
-        lastWritten.delete(id);
+        // The copy it started from (if any) is out of date; one that another request stored since stays.
+        if (recent && lastWritten.peek(id) === recent) lastWritten.delete(id);
         // Each lost try means another change was saved, so many at once on one session all get through in turn.
         if (attempt >= STEP_ATTEMPTS) throw conflict('The session kept changing while this step was saved: reload it and try again');
       }

@@ -77,7 +77,8 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
     const hit = heads.get(key);
     if (hit?.stamp === actor.libraryVersion) return visible(actor, hit.tree);
     const tree = await repo.findTree(db, actor.teamId, id);
-    if (tree) heads.set(key, { stamp: actor.libraryVersion, tree });
+    // Never over a head read at a later stamp (a request that started earlier may answer later).
+    if (tree && !(hit && hit.stamp > actor.libraryVersion)) heads.set(key, { stamp: actor.libraryVersion, tree });
     return visible(actor, tree);
   }
 
