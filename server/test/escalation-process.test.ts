@@ -1,20 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Delivery, DeliveryList, HandoffResponse, SessionResponse } from '@flowpilot/contracts';
 import { PRINTER_OFFLINE_TREE_ID } from '../src/db/demo-trees/ids.ts';
-import { DEMO_LOGINS } from '../src/db/seed.ts';
 import { slackFailure, startSlackFake, type SlackFake } from './fakes/slack.ts';
 import { startTeamsFake, teamsFailure, type TeamsFake } from './fakes/teams.ts';
 import { databaseUrlFor, withDatabase } from './pg-admin.ts';
 import { eventually as poll } from './eventually.ts';
+import { api, tokenOf } from './http-api.ts';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
+import { openStream, type SseStream } from './sse.ts';
 
 /**
  * Escalations across real server processes: live events reach a stream held
@@ -82,23 +81,6 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-/** A JSON call to the API that must answer `expected`. */
-async function api<T>(port: number, method: string, url: string, token: string | null, body: unknown, expected: number): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1${url}`, {
-    method,
-    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status !== expected) throw new Error(`${method} ${url}: HTTP ${res.status} (expected ${expected}): ${text}`);
-  return JSON.parse(text) as T;
-}
-
-const tokenOf = async (port: number, role: 'admin' | 'engineer' | 'technician') => {
-  const demo = DEMO_LOGINS.find((l) => l.role === role)!;
-  return (await api<{ access_token: string }>(port, 'POST', '/auth/login/json', null, { email: demo.email, password: demo.password }, 200)).access_token;
-};
-
 async function escalate(port: number, tech: string, client: string): Promise<HandoffResponse> {
   let session = await api<SessionResponse>(port, 'POST', '/sessions', tech, { tree_id: PRINTER_OFFLINE_TREE_ID, ticket_id: '4711', client_name: client, problem_summary: 'Printer shows offline' }, 201);
   session = await api<SessionResponse>(port, 'POST', `/sessions/${session.id}/steps`, tech, { node_id: session.current_node_id, answer: session.choices[0] }, 200);
@@ -111,96 +93,6 @@ async function deliveriesOf(port: number, admin: string, sessionId: string): Pro
     out.push(...(await api<DeliveryList>(port, 'GET', `/team/deliveries?status=${status}&limit=200`, admin, undefined, 200)).items.filter((d) => d.session_id === sessionId));
   }
   return out;
-}
-
-interface SseEvent {
-  id: number;
-  type: string;
-  data: Record<string, unknown>;
-}
-
-interface SseStream {
-  events: SseEvent[];
-  waitFor(match: (e: SseEvent) => boolean, ms?: number): Promise<SseEvent>;
-  close(): void;
-}
-
-/** An event stream read over HTTP, frame by frame. */
-function openStream(port: number, token: string, lastEventId?: number): Promise<SseStream> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId !== undefined && { 'last-event-id': String(lastEventId) }) };
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/events', headers, agent: false }, (res) => {
-      if (res.statusCode !== 200) {
-        reject(new Error(`the event stream answered ${res.statusCode}`));
-        res.resume();
-        return;
-      }
-      res.setEncoding('utf8');
-      let buffer = '';
-      const stream: SseStream = {
-        events: [],
-        waitFor: (match, ms = 15_000) => eventually('an event on the stream', () => stream.events.find(match), ms),
-        close: () => res.destroy(),
-      };
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const fields = new Map<string, string>();
-          for (const line of buffer.slice(0, end).split('\n')) {
-            const i = line.indexOf(': ');
-            if (!line.startsWith(':') && i > 0) fields.set(line.slice(0, i), line.slice(i + 2));
-          }
-          buffer = buffer.slice(end + 2);
-          if (fields.has('event')) stream.events.push({ id: Number(fields.get('id')), type: fields.get('event')!, data: JSON.parse(fields.get('data')!) as Record<string, unknown> });
-        }
-      });
-      res.on('error', () => {});
-      resolve(stream);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-interface SmtpSink {
-  url: string;
-  received: { to: string[]; mail: ParsedMail }[];
-  /** While true, every recipient is refused for now (451): the mail server is "down". */
-  hold: boolean;
-  close(): Promise<void>;
-}
-
-async function startSmtpSink(): Promise<SmtpSink> {
-  const sink: SmtpSink = {
-    url: '',
-    received: [],
-    hold: false,
-    close: async () => {},
-  };
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    logger: false,
-    onRcptTo(_address, _session, callback) {
-      if (sink.hold) callback(Object.assign(new Error('4.3.2 Try again later'), { responseCode: 451 }));
-      else callback();
-    },
-    onData(stream, session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          sink.received.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        },
-        (err: Error) => callback(err),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  sink.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
-  sink.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return sink;
 }
 
 /** A fresh PostgreSQL database for the processes of one test, dropped afterwards. */

@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Delivery, SessionCloseResponse, SessionResponse } from '@flowpilot/contracts';
 import { MAPPED_DRIVE_MISSING_TREE_ID } from '../src/db/demo-trees/ids.ts';
-import { DEMO_LOGINS } from '../src/db/seed.ts';
 import { startConnectWiseFake } from './fakes/connectwise.ts';
 import { databaseUrlFor, withDatabase } from './pg-admin.ts';
 import { eventually } from './eventually.ts';
+import { api, tokenOf } from './http-api.ts';
 
 const serverEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/server.ts');
 const children: ChildProcess[] = [];
@@ -140,23 +140,6 @@ describe('the server process', () => {
     }
   });
 });
-
-/** A JSON call to the API that must answer `expected`. */
-async function api<T>(port: number, method: string, url: string, token: string | null, body: unknown, expected: number): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1${url}`, {
-    method,
-    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status !== expected) throw new Error(`${method} ${url}: HTTP ${res.status} (expected ${expected}): ${text}`);
-  return JSON.parse(text) as T;
-}
-
-const tokenOf = async (port: number, role: 'admin' | 'technician') => {
-  const demo = DEMO_LOGINS.find((l) => l.role === role)!;
-  return (await api<{ access_token: string }>(port, 'POST', '/auth/login/json', null, { email: demo.email, password: demo.password }, 200)).access_token;
-};
 
 const RESTART_KINDS: ('pglite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 

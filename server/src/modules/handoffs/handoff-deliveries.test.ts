@@ -1,8 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery, DeliveryList, EscalationPackage, HandoffResponse, NotificationList, PickupResponse, SessionResponse } from '@flowpilot/contracts';
 import { queryRows } from '../../db/client.ts';
@@ -12,99 +9,13 @@ import { slackFailure, startSlackFake, type SlackFake } from '../../../test/fake
 import { startTeamsFake, teamsFailure, type TeamsFake } from '../../../test/fakes/teams.ts';
 import { createTestApp, DB_KINDS, type TestApp } from '../../../test/harness.ts';
 import { eventually } from '../../../test/eventually.ts';
+import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
+import { openStream, type SseStream } from '../../../test/sse.ts';
 
 const PUBLIC_URL = 'https://flowpilot.msp-example.test';
 const ADMIN_EMAIL = 'admin@flowpilot.test';
 const ENGINEER_EMAIL = 'engineer@flowpilot.test';
 
-interface ReceivedMail {
-  to: string[];
-  raw: string;
-  mail: ParsedMail;
-}
-
-interface SmtpSink {
-  url: string;
-  received: ReceivedMail[];
-  /** Recipients refused with a permanent 550 at RCPT TO. */
-  refuse: Set<string>;
-  close(): Promise<void>;
-}
-
-/** A real SMTP server (integrations.md §6.3) that parses what it is given. */
-async function startSmtpSink(): Promise<SmtpSink> {
-  const received: ReceivedMail[] = [];
-  const refuse = new Set<string>();
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (refuse.has(address.address.toLowerCase())) callback(Object.assign(new Error('5.1.1 Mailbox unavailable'), { responseCode: 550 }));
-      else callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        simpleParser(raw).then(
-          (mail) => {
-            received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: raw.toString('utf8'), mail });
-            callback();
-          },
-          (err: Error) => callback(err),
-        );
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, received, refuse, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-interface SseEvent {
-  id: number;
-  type: string;
-  data: Record<string, unknown>;
-}
-
-/** An event stream read over real HTTP, parsed frame by frame. */
-interface SseStream {
-  events: SseEvent[];
-  close(): void;
-}
-
-async function openStream(port: number, token: string): Promise<SseStream> {
-  const events: SseEvent[] = [];
-  let buffer = '';
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/events', headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, agent: false }, resolve);
-    req.on('error', reject);
-    req.end();
-  });
-  expect(res.statusCode).toBe(200);
-  res.setEncoding('utf8');
-  res.on('data', (chunk: string) => {
-    buffer += chunk;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields = new Map<string, string>();
-      for (const line of block.split('\n')) {
-        const i = line.indexOf(': ');
-        if (!line.startsWith(':') && i > 0) fields.set(line.slice(0, i), line.slice(i + 2));
-      }
-      if (fields.has('event')) events.push({ id: Number(fields.get('id')), type: fields.get('event')!, data: JSON.parse(fields.get('data') ?? 'null') as Record<string, unknown> });
-    }
-  });
-  res.on('error', () => {});
-  return { events, close: () => res.destroy() };
-}
-
-/** The demo team, a technician's session on the printer tree, escalation, and reading deliveries back. */
 function helpers(get: () => { t: TestApp; admin: string; engineer: string; tech: string }) {
   async function startSession(client = 'ACME Ltd'): Promise<SessionResponse> {
     const { t, tech } = get();
