@@ -1,9 +1,10 @@
 /** A real SMTP server (integrations.md §6.3) for tests: it parses what it is given and can refuse. */
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
 export interface ReceivedMail {
+  from: string | undefined;
   to: string[];
   raw: string;
   mail: ParsedMail;
@@ -11,6 +12,7 @@ export interface ReceivedMail {
 
 export interface SmtpSink {
   url: string;
+  port: number;
   received: ReceivedMail[];
   /** Recipients refused with a permanent 550 at RCPT TO. */
   refuse: Set<string>;
@@ -19,8 +21,9 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
-  const sink: SmtpSink = { url: '', received: [], refuse: new Set(), hold: false, close: async () => {} };
+/** `options` are the server's own (e.g. to ask for sign-in), over the defaults here. */
+export async function startSmtpSink(options: Partial<SMTPServerOptions> = {}): Promise<SmtpSink> {
+  const sink: SmtpSink = { url: '', port: 0, received: [], refuse: new Set(), hold: false, close: async () => {} };
   const server = new SMTPServer({
     secure: false,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -38,16 +41,23 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         const raw = Buffer.concat(chunks);
         simpleParser(raw).then(
           (mail) => {
-            sink.received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: raw.toString('utf8'), mail });
+            sink.received.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+              to: session.envelope.rcptTo.map((r) => r.address),
+              raw: raw.toString('utf8'),
+              mail,
+            });
             callback();
           },
           (err: Error) => callback(err),
         );
       });
     },
+    ...options,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  sink.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  sink.port = (server.server.address() as AddressInfo).port;
+  sink.url = `smtp://127.0.0.1:${sink.port}`;
   sink.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return sink;
 }

@@ -3,10 +3,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EscalationMessage } from '../chat/escalation-message.ts';
 import { DeliveryError } from '../outbound.ts';
+import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
 import { buildEscalationEmail, createMailer, type Mailer } from './mailer.ts';
 
 const LINK = 'https://flowpilot.example.com/escalations/6f1c2a9e-8d4b-4c1e-9a7f-2b3c4d5e6f70/pickup';
@@ -31,57 +32,17 @@ const MSG: EscalationMessage = {
   link: LINK,
 };
 
-interface Received {
-  from: string | undefined;
-  to: string[];
-  raw: string;
-  mail: ParsedMail;
-}
-
-interface Sink {
-  port: number;
-  received: Received[];
-  close(): Promise<void>;
-}
-
-/** A real SMTP server on a free port that parses what it receives (integrations.md §6.3). */
-async function startSink(extra: Partial<SMTPServerOptions> = {}): Promise<Sink> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    secure: false,
+/** The test's mail server: it asks for the sign-in FlowPilot is given. */
+const startSink = (extra: Partial<SMTPServerOptions> = {}) =>
+  startSmtpSink({
     disabledCommands: ['STARTTLS'],
-    authOptional: true,
     allowInsecureAuth: true,
-    logger: false,
     onAuth(auth, _session, callback) {
       if (auth.username === 'flowpilot' && auth.password === PASSWORD) callback(null, { user: auth.username });
       else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }));
     },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        simpleParser(raw).then(
-          (mail) => {
-            received.push({
-              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
-              to: session.envelope.rcptTo.map((r) => r.address),
-              raw: raw.toString('utf8'),
-              mail,
-            });
-            callback();
-          },
-          (err: Error) => callback(err),
-        );
-      });
-    },
     ...extra,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as { port: number };
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** A port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -184,7 +145,7 @@ describe('buildEscalationEmail', () => {
 });
 
 describe('createMailer over SMTP', () => {
-  let sink: Sink;
+  let sink: SmtpSink;
   let mailer: Mailer | undefined;
   beforeAll(async () => {
     sink = await startSink();
@@ -236,7 +197,7 @@ describe('createMailer over SMTP', () => {
 
 describe('createMailer failures', () => {
   let mailer: Mailer | undefined;
-  let sink: Sink | undefined;
+  let sink: SmtpSink | undefined;
   afterEach(async () => {
     mailer?.close();
     mailer = undefined;
