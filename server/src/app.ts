@@ -154,13 +154,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const sessionJobs = createSessionsJobs({ db, jobs, ai, log: app.log });
   // Registered even without AI, so jobs queued while it was configured are drained rather than left waiting.
   await jobs.work('documentation.summarize', (data, job) => sessionJobs.summarizeDocumentation(data, job), { concurrency: 2 });
-  const sessions = createSessionsService({ db, trees, psa: deliveries.psaHook, summaries: sessionJobs.summaryHook, ...(options.now && { now: options.now }) });
-
   const bus = new EventBus(database, { log: app.log, ...(options.events?.heartbeatMs && { heartbeatMs: options.events.heartbeatMs }) });
   await bus.start();
   // Before the job queue stops: open streams end first, so clients reconnect to another process.
   app.addHook('preClose', async () => bus.stop());
   app.decorate('events', bus);
+  const sessions = createSessionsService({ db, trees, psa: deliveries.psaHook, summaries: sessionJobs.summaryHook, events: bus, ...(options.now && { now: options.now }) });
   const handoffJobs = createHandoffsJobs({
     db,
     deliveries,

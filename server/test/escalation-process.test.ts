@@ -240,6 +240,7 @@ describe.each(RESTART_KINDS)('a server killed right after an escalation, on %s',
       streams.push(resumed);
       await resumed.waitFor((e) => e.type === 'queue.count');
       expect(resumed.events.map((e) => [e.type, e.data.session_id ?? null])).toEqual([
+        ['session.updated', sessionId],
         ['escalation.created', sessionId],
         ['queue.count', null],
       ]);

@@ -136,6 +136,7 @@ export const Notification = z
     link: z.string().nullable().describe('Where clicking it leads, e.g. /pilot/{session_id}?pickup=true'),
     session_id: Uuid.nullable(),
     read_at: timestamp().nullable(),
+    outcome: z.string().nullable().describe('What became of it, e.g. "Picked up by Sam Rivera"'),
     created_at: timestamp(),
   })
   .meta({ id: 'Notification' });

@@ -69,9 +69,14 @@ export interface EventBusOptions {
   maxStreamsPerUser?: number;
 }
 
+/** Announcements that are not stored carry this id: they have no place in a resume. */
+const TRANSIENT_ID = 0;
+
 /** How an event is written on the wire: one string per event, shared by every stream it goes to. */
 function frame(event: StoredEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  // An unstored event has no id line: the browser's Last-Event-ID stays at the last stored one.
+  const id = event.id === TRANSIENT_ID ? '' : `id: ${event.id}\n`;
+  return `${id}event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
 
 /**
@@ -96,6 +101,8 @@ export class EventBus {
   #unlisten: (() => Promise<void>) | null = null;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
+  /** Announcements (not stored) waiting for the end of this turn of the event loop. */
+  readonly #unsent: StoredEvent[] = [];
   /** Called with each event this process receives (tests and benchmarks watch it). */
   onReceive: ((event: StoredEvent) => void) | null = null;
 
@@ -211,6 +218,42 @@ export class EventBus {
     return rows;
   }
 
+  /**
+   * Announces events without storing them, for hints a client that was away
+   * loses nothing by missing (it refetches on reconnect): "this session
+   * changed", after every step. Call it after the change committed; the
+   * announcements of one turn of the event loop go out as one notification.
+   */
+  announce(list: NewEvent[]): void {
+    if (this.#stopped || list.length === 0) return;
+    const first = this.#unsent.length === 0;
+    for (const e of list) {
+      this.#unsent.push({ id: TRANSIENT_ID, team_id: e.teamId, audience: e.audience, user_id: e.audience === 'user' ? e.userId : null, type: e.type, data: e.data as Record<string, unknown> });
+    }
+    if (first) setImmediate(() => void this.#sendAnnouncements());
+  }
+
+  async #sendAnnouncements(): Promise<void> {
+    const all = this.#unsent.splice(0);
+    const chunks: StoredEvent[][] = [[]];
+    let size = 2;
+    for (const e of all) {
+      const length = Buffer.byteLength(JSON.stringify(e)) + 1;
+      if (size + length > NOTIFY_LIMIT && chunks.at(-1)!.length) {
+        chunks.push([]);
+        size = 2;
+      }
+      chunks.at(-1)!.push(e);
+      size += length;
+    }
+    for (const chunk of chunks) {
+      if (chunk.length === 0) continue;
+      await this.#database.db
+        .execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(chunk)})`)
+        .catch((err: unknown) => this.#log.warn({ err: { message: String(err) } }, 'could not announce a live event'));
+    }
+  }
+
   #received(payload: string): void {
     let list: (StoredEvent & { data: Record<string, unknown> | null })[];
     try {
@@ -229,7 +272,11 @@ export class EventBus {
       this.onReceive?.(event);
       const text = frame(event);
       for (const s of this.#audience(event)) {
-        if (this.#accept(s, event)) batch.set(s, (batch.get(s) ?? '') + text);
+        if (event.id === TRANSIENT_ID) {
+          // Not stored, so nothing to order or replay; one copy per stream (a user may be named twice).
+          const sofar = batch.get(s) ?? '';
+          if (!sofar.includes(text)) batch.set(s, sofar + text);
+        } else if (this.#accept(s, event)) batch.set(s, (batch.get(s) ?? '') + text);
       }
     }
     this.#flush([...batch]);

@@ -78,8 +78,9 @@ export function useLiveUpdates(): void {
         case 'escalation.picked_up': {
           const { session_id, by_user_id, by_user_name } = event.data;
           void qc.invalidateQueries({ queryKey: [...escalationKeys.all, 'list'] });
-          // Engineers looking at the session get no `session.updated` for a pickup: this is theirs.
           void invalidateSession(qc, session_id);
+          // The escalation's notifications now say who took it (and are read for the one who did).
+          void invalidateBell(qc);
           // The one who picked it up knows; the technician hears it from their bell notification.
           if (!user || by_user_id === user.id || user.role === 'technician') return;
           const session = qc.getQueryData<SessionResponse>(sessionKeys.detail(session_id));

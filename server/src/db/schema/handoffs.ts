@@ -61,6 +61,8 @@ export const notifications = pgTable(
     link: text('link'),
     session_id: uuid('session_id').references(() => sessions.id, { onDelete: 'cascade' }),
     read_at: timestamp('read_at', { withTimezone: true }),
+    /** What became of what it announced, e.g. "Picked up by Sam Rivera". */
+    outcome: text('outcome'),
     created_at: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

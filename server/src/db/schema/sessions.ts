@@ -30,6 +30,12 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'restrict' }),
     assigned_to_id: uuid('assigned_to_id').references(() => users.id, { onDelete: 'set null' }),
+    /** How the assignee came to hold the session: an escalation picked up, or a hand-over. */
+    assigned_via: text('assigned_via', { enum: ['pickup', 'transfer'] }),
+    /** Everyone who held the session before its current holder: they keep read access. */
+    past_holder_ids: uuid('past_holder_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    /** Who completed it. */
+    resolved_by_id: uuid('resolved_by_id').references(() => users.id, { onDelete: 'set null' }),
     current_tree_id: uuid('current_tree_id').notNull(),
     current_tree_version: integer('current_tree_version').notNull(),
     current_node_id: text('current_node_id'),

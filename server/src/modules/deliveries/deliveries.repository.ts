@@ -25,6 +25,17 @@ export async function findInTeam(db: Db, teamId: string, id: string): Promise<De
   return row;
 }
 
+/** The session's latest delivery on a channel (the PSA note of its last completion or escalation). */
+export async function latestForSession(db: Db, teamId: string, sessionId: string, channel: DeliveryRow['channel']): Promise<DeliveryRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.team_id, teamId), eq(deliveries.session_id, sessionId), eq(deliveries.channel, channel)))
+    .orderBy(desc(deliveries.created_at), desc(deliveries.id))
+    .limit(1);
+  return row;
+}
+
 export async function lock(db: Db, teamId: string, id: string): Promise<DeliveryRow | undefined> {
   const [row] = await db
     .select()

@@ -214,6 +214,15 @@ export function createDeliveriesService(deps: {
     return repo.find(db, id);
   }
 
+  /** How a PSA delivery stands, in the words the runner shows. */
+  function psaResultOf(row: repo.DeliveryRow | undefined, delivery: { deliveryId: string; provider: PsaResult['provider'] }): PsaResult {
+    const base = { provider: delivery.provider, delivery_id: delivery.deliveryId };
+    if (row?.status === 'delivered') return { ...base, status: 'pushed', message: `Added to ${row.target}` };
+    if (row?.status === 'failed') return { ...base, status: 'failed', message: row.last_error };
+    if (row?.status === 'skipped') return { ...base, status: 'failed', message: `Not sent: ${row.last_error ?? 'no longer needed'}` };
+    return { ...base, status: 'queued', message: row?.last_error ? `Will retry: ${row.last_error}` : 'Still sending; it continues in the background' };
+  }
+
   const psaHook: PsaHook = {
     async enqueue(tx, session, documentationId) {
       const settings = await integrations.psaSettings(session.team_id, tx);
@@ -234,10 +243,12 @@ export function createDeliveriesService(deps: {
       if (!delivery) return { status: 'no_psa', provider: null, delivery_id: null, message: null };
       jobs.wake('delivery.psa');
       const row = await waitFor(delivery.deliveryId, deps.psaWaitMs ?? DEFAULT_PSA_WAIT_MS);
-      const base = { provider: delivery.provider, delivery_id: delivery.deliveryId };
-      if (row?.status === 'delivered') return { ...base, status: 'pushed', message: `Added to ${row.target}` } satisfies PsaResult;
-      if (row?.status === 'failed') return { ...base, status: 'failed', message: row.last_error } satisfies PsaResult;
-      return { ...base, status: 'queued', message: row?.last_error ? `Will retry: ${row.last_error}` : 'Still sending; it continues in the background' } satisfies PsaResult;
+      return psaResultOf(row, delivery);
+    },
+    async latest(teamId, sessionId) {
+      const row = await repo.latestForSession(db, teamId, sessionId, 'psa');
+      if (!row) return { status: 'no_psa', provider: null, delivery_id: null, message: null };
+      return psaResultOf(row, { deliveryId: row.id, provider: row.provider as PsaResult['provider'] });
     },
   };
 

@@ -19,6 +19,15 @@ function bodyExcerpt(body: string | undefined): string | null {
   return `${text.slice(0, cut > 200 ? cut : 800).trimEnd()}\n…`;
 }
 
+/** The items of the node's Markdown lists ("- Make, model and serial"), as plain sentences. */
+function checklistOf(body: string | undefined): string[] {
+  return (body ?? '')
+    .split('\n')
+    .map((l) => /^\s*(?:[-*+]|\d+[.)])\s+(.+)$/.exec(l)?.[1])
+    .filter((x): x is string => Boolean(x))
+    .map((x) => clip(x.replace(/\*\*|__/g, '').trim(), 300));
+}
+
 export interface PackageInput {
   session: SessionWithNames;
   steps: StepWithName[];
@@ -52,8 +61,14 @@ export function buildPackage(input: PackageInput): EscalationPackage {
 
   const hypotheses: string[] = [];
   const nextSteps: string[] = [];
-  if (node) {
-    if (node.kind === 'escalate') hypotheses.push(`The tree's checks are exhausted: it ends at "${node.title}", which sends this to a senior.`);
+  const lastQuestion = tried.findLast((s) => s.kind === 'answer' && s.node_kind === 'question');
+  if (node?.kind === 'escalate') {
+    // The tree ends here: what a senior does is gather what the node asks for, try fixes off the tree, and finish.
+    hypotheses.push(`The tree's checks are exhausted: it ends at "${node.title}", which sends this to a senior.`);
+    nextSteps.push(...checklistOf(node.body).slice(0, 6));
+    nextSteps.push('Record each check or fix you try as an off-tree step, then complete the session with the resolution.');
+    if (lastQuestion) nextSteps.push(`If an earlier answer looks wrong, go back to "${lastQuestion.node_title}" (answered "${lastQuestion.answer}").`);
+  } else if (node) {
     nextSteps.push(`Continue at "${node.title}", where the session stopped.`);
     if (node.kind === 'question' && node.options) {
       const answeredHere = new Set(tried.filter((s) => s.node_id === node.id && s.answer).map((s) => s.answer!.toLowerCase()));

@@ -378,7 +378,8 @@ describe.each(DB_KINDS)('the AI escalation package on %s', (kind) => {
   };
   const packageJobState = async (handoffId: string) =>
     (await queryRows<{ state: string }>(t.database.db, sql`select state from pgboss.job where name = 'handoff.package' and data->>'handoffId' = ${handoffId}`))[0]?.state;
-  const updatesFor = (stream: SseStream, sessionId: string) => stream.events.filter((e) => e.type === 'session.updated' && e.data.session_id === sessionId);
+  // Stored ones (with an id): the escalation's and the package's; each step's own hint carries no id.
+  const updatesFor = (stream: SseStream, sessionId: string) => stream.events.filter((e) => e.type === 'session.updated' && e.data.session_id === sessionId && Number.isFinite(e.id));
 
   beforeAll(async () => {
     fake = await startAnthropicFake({ apiKey: AI_KEY, reply: JSON.stringify(AI_PACKAGE) });

@@ -20,7 +20,7 @@ import type { DeliveriesService, NewDelivery } from '../deliveries/deliveries.se
 import type { Channels, IntegrationsService } from '../integrations/integrations.service.ts';
 import * as notificationsRepo from '../notifications/notifications.repository.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
-import { totalSeconds } from '../sessions/sessions.service.ts';
+import { sessionChanged, totalSeconds } from '../sessions/sessions.service.ts';
 import * as sessionsRepo from '../sessions/sessions.repository.ts';
 import { buildPackage } from './escalation-package.ts';
 import * as repo from './handoffs.repository.ts';
@@ -123,9 +123,7 @@ export function createHandoffsService(deps: {
   async function handoff(actor: AuthUser, sessionId: string, body: { intent: HandoffIntent; reason: string; target_user_id?: string | null | undefined }): Promise<HandoffResponse> {
     const { intent, reason } = body;
     const escalating = intent === 'escalate';
-    const row = await sessionsRepo.findInTeam(db, actor.teamId, sessionId);
-    if (!row || !s.canSee(actor, row)) throw notFound('Session');
-    if (!s.canAct(actor, row)) throw s.notYours();
+    const row = s.access.actionable(actor, await sessionsRepo.findInTeam(db, actor.teamId, sessionId));
     if (row.status !== 'active') throw conflict(`This session is ${row.status.replace('_', ' ')}: only an active session can be ${escalating ? 'escalated' : 'handed over'}`);
 
     let target: repo.Member | undefined;
@@ -153,9 +151,8 @@ export function createHandoffsService(deps: {
     ]);
 
     const done = await db.transaction(async (tx) => {
-      const locked = await sessionsRepo.lock(tx, actor.teamId, sessionId);
-      if (!locked || !s.canSee(actor, locked)) throw notFound('Session');
-      if (!s.canAct(actor, locked)) throw s.notYours();
+      const locked = s.access.visible(actor, await sessionsRepo.lock(tx, actor.teamId, sessionId));
+      if (!s.access.canAct(actor, locked)) throw s.access.refusal((await sessionsRepo.findInTeam(tx, actor.teamId, sessionId)) ?? locked);
       if (locked.status !== 'active') throw conflict(`This session is ${locked.status.replace('_', ' ')}: only an active session can be ${escalating ? 'escalated' : 'handed over'}`);
       if (locked.current_node_id !== row.current_node_id) throw conflict('The session moved on while you were handing it over: reload it and try again');
       const at = now();
@@ -171,7 +168,7 @@ export function createHandoffsService(deps: {
       await sessionsRepo.update(tx, sessionId, {
         ...(escalating
           ? { status: 'escalated' as const, escalation_reason: reason, escalated_to_id: targetId }
-          : { assigned_to_id: targetId, node_entered_at: at, node_paused_ms: 0 }),
+          : { assigned_to_id: targetId, assigned_via: 'transfer' as const, past_holder_ids: s.access.pastHoldersAfter(locked), node_entered_at: at, node_paused_ms: 0 }),
         paused_at: null,
         paused_ms: locked.paused_ms + pausedNow,
         step_count: locked.step_count,
@@ -218,9 +215,8 @@ export function createHandoffsService(deps: {
         type: 'notification.created' as const,
         data: { notification_id: n.id, session_id: sessionId, type: n.type as 'escalation' | 'transfer' },
       }));
-      for (const userId of new Set([locked.user_id, locked.assigned_to_id, targetId].filter((x): x is string => !!x))) {
-        events.push({ teamId: actor.teamId, audience: 'user', userId, type: 'session.updated', data: { session_id: sessionId } });
-      }
+      // Everyone who may have it open: its people before and after, and the team's engineers and admins.
+      events.push(...sessionChanged({ ...locked, past_holder_ids: [...locked.past_holder_ids, ...(targetId ? [targetId] : [])] }));
       if (escalating) {
         events.push({ teamId: actor.teamId, audience: 'staff', type: 'escalation.created', data: { session_id: sessionId, handoff_id: handoffRow.id } });
         events.push({ teamId: actor.teamId, audience: 'staff', type: 'queue.count', data: { count: await repo.lockedQueueCount(tx, actor.teamId) } });
@@ -284,6 +280,8 @@ export function createHandoffsService(deps: {
         await sessionsRepo.update(tx, sessionId, {
           status: 'active',
           assigned_to_id: actor.id,
+          assigned_via: 'pickup',
+          past_holder_ids: s.access.pastHoldersAfter(locked),
           node_entered_at: at,
           node_paused_ms: 0,
           step_count: locked.step_count,
@@ -326,12 +324,14 @@ export function createHandoffsService(deps: {
             created_at: at,
           },
         ]);
+        // The escalation's bell notifications: read for the one who took it; for everyone else, they say who did.
+        await notificationsRepo.settleEscalation(tx, sessionId, actor.id, `Picked up by ${actor.fullName}`, at);
         const by = { by_user_id: actor.id, by_user_name: actor.fullName };
         await bus.record(tx, [
           { teamId: actor.teamId, audience: 'staff', type: 'escalation.picked_up', data: { session_id: sessionId, handoff_id: handoffId, ...by } },
           { teamId: actor.teamId, audience: 'user', userId: locked.user_id, type: 'escalation.picked_up', data: { session_id: sessionId, handoff_id: handoffId, ...by } },
           { teamId: actor.teamId, audience: 'user', userId: locked.user_id, type: 'notification.created', data: { notification_id: note!.id, session_id: sessionId, type: 'picked_up' } },
-          { teamId: actor.teamId, audience: 'user', userId: locked.user_id, type: 'session.updated', data: { session_id: sessionId } },
+          ...sessionChanged(locked),
           { teamId: actor.teamId, audience: 'staff', type: 'queue.count', data: { count: await repo.lockedQueueCount(tx, actor.teamId) } },
         ]);
         return { lost: false as const, handoffId };
@@ -347,7 +347,7 @@ export function createHandoffsService(deps: {
     /** The latest handoff of a session, with its escalation package (the pickup screen). */
     async latest(actor: AuthUser, sessionId: string): Promise<Handoff> {
       const row = await sessionsRepo.findInTeam(db, actor.teamId, sessionId);
-      if (!row || !s.canSee(actor, row)) throw notFound('Session');
+      s.access.visible(actor, row);
       const h = await repo.latestForSession(db, sessionId);
       if (!h) throw notFound('Handoff');
       return toHandoff(h, actor);

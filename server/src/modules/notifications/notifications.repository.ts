@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { schema, type Db } from '../../db/client.ts';
 
 const { notifications, users } = schema;
@@ -38,6 +38,16 @@ export async function markRead(db: Db, userId: string, id: string, at: Date): Pr
   if (mine.length === 0) return false;
   if (!mine[0]!.read_at) await db.update(notifications).set({ read_at: at }).where(eq(notifications.id, id));
   return true;
+}
+
+/**
+ * An escalation was picked up: the escalation and reminder notifications of
+ * the session are marked read for `takerId`, and say `outcome` for everyone.
+ */
+export async function settleEscalation(db: Db, sessionId: string, takerId: string, outcome: string, at: Date): Promise<void> {
+  const ofEscalation = and(eq(notifications.session_id, sessionId), inArray(notifications.type, ['escalation', 'escalation_reminder']));
+  await db.update(notifications).set({ read_at: at }).where(and(ofEscalation, eq(notifications.user_id, takerId), isNull(notifications.read_at)));
+  await db.update(notifications).set({ outcome }).where(and(ofEscalation, isNull(notifications.outcome)));
 }
 
 export async function markAllRead(db: Db, userId: string, at: Date): Promise<void> {

@@ -13,6 +13,7 @@ export function toNotification(row: repo.NotificationRow): Notification {
     link: row.link,
     session_id: row.session_id,
     read_at: row.read_at?.toISOString() ?? null,
+    outcome: row.outcome,
     created_at: row.created_at.toISOString(),
   };
 }

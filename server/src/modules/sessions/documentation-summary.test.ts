@@ -86,6 +86,10 @@ describe('the summary prompt', () => {
     ],
     resolution: 'Rebuilt the profile',
     total_seconds: 600,
+    started_by: 'Jamie Chen',
+    escalated_by: 'Jamie Chen',
+    picked_up_by: 'Sam Rivera',
+    resolved_by: 'Sam Rivera',
   };
 
   it('holds the record on one line per field, without names, capped, and with an opaque end-user id', () => {
@@ -96,6 +100,7 @@ describe('the summary prompt', () => {
     expect(prompt.user).toContain('Resolution: Rebuilt the profile');
     expect(prompt.user).toContain('Client: Acme');
     expect(prompt.user).not.toContain('Jamie');
+    expect(prompt.user).not.toContain('Sam Rivera');
     expect(prompt.user).not.toContain('Paused');
     expect(prompt.user).not.toContain('x'.repeat(1600));
     expect(prompt.endUserId).toMatch(/^[0-9a-f]{32}$/);

@@ -13,8 +13,24 @@ export const OPEN_ENDING: Record<DocumentationKind, string | null> = {
   transfer: 'Handed over to a colleague, who continues the session.',
 };
 
-/** One step in words, as the documentation and the PSA note show it. */
+/** One step in words, as the documentation and the PSA note show it (hand-overs name who did them). */
 export function describeStep(step: StepWithName): string {
+  const who = step.user_name;
+  const node = step.node_title ? `"${step.node_title}"` : 'the current step';
+  switch (step.kind) {
+    case 'escalate':
+      return who ? `${who} escalated at ${node}` : `Escalated at ${node}`;
+    case 'transfer':
+      return who ? `${who} handed over at ${node}` : `Handed over at ${node}`;
+    case 'pickup':
+      return who ? `${who} picked up the escalation` : 'Picked up the escalation';
+    default:
+      return describeStepWithoutNames(step);
+  }
+}
+
+/** One step in words without anyone's name (what leaves for an AI model). */
+export function describeStepWithoutNames(step: Pick<StepWithName, 'kind' | 'node_title' | 'node_kind' | 'action'>): string {
   const node = step.node_title ? `"${step.node_title}"` : 'the current step';
   switch (step.kind) {
     case 'answer':
@@ -50,6 +66,48 @@ export function describeStep(step: StepWithName): string {
   }
 }
 
+/** Who did what in the session, by name: the documentation's credit. */
+export interface Credits {
+  started_by: string | null;
+  escalated_by: string | null;
+  picked_up_by: string | null;
+  resolved_by: string | null;
+}
+
+/** The last person who took a step of this kind. */
+const lastBy = (steps: StepWithName[], kind: string) => steps.findLast((s) => s.kind === kind)?.user_name ?? null;
+
+export function creditsOf(session: SessionWithNames, steps: StepWithName[]): Credits {
+  return {
+    started_by: session.user_name,
+    escalated_by: lastBy(steps, 'escalate'),
+    picked_up_by: lastBy(steps, 'pickup'),
+    resolved_by: session.status === 'completed' ? lastBy(steps, 'complete') : null,
+  };
+}
+
+/** The credits of documentation written before they were recorded: none known. */
+export const creditsIn = (content: Partial<Credits>): Credits => ({
+  started_by: content.started_by ?? null,
+  escalated_by: content.escalated_by ?? null,
+  picked_up_by: content.picked_up_by ?? null,
+  resolved_by: content.resolved_by ?? null,
+});
+
+/** "Started by Jamie Chen · escalated by Jamie Chen · picked up by Sam Rivera · resolved by Sam Rivera", or null when nobody is known. */
+export function creditLine(content: Partial<Credits>): string | null {
+  const c = creditsIn(content);
+  const parts = [
+    c.started_by && `Started by ${c.started_by}`,
+    c.escalated_by && `escalated by ${c.escalated_by}`,
+    c.picked_up_by && `picked up by ${c.picked_up_by}`,
+    c.resolved_by && `resolved by ${c.resolved_by}`,
+  ].filter((x): x is string => Boolean(x));
+  if (parts.length === 0) return null;
+  const line = parts.join(' · ');
+  return line.charAt(0).toUpperCase() + line.slice(1);
+}
+
 export function toDocStep(step: StepWithName): DocStep {
   return {
     seq: step.seq,
@@ -64,8 +122,17 @@ export function toDocStep(step: StepWithName): DocStep {
   };
 }
 
-/** Steps worth a line in a write-up: pauses and resumes only add noise. */
-export const documented = (s: DocStep) => s.kind !== 'pause' && s.kind !== 'resume';
+/**
+ * Steps worth a line in a write-up: pauses and resumes only add noise, and
+ * the completion is the resolution, which has a section of its own.
+ */
+export const documented = (s: DocStep) => s.kind !== 'pause' && s.kind !== 'resume' && s.kind !== 'complete';
+
+/** Whose step it was, when more than one person worked on the session (hand-overs name them already). */
+export function stepAuthors(steps: DocStep[]): (s: DocStep) => string | null {
+  const people = new Set(steps.map((s) => s.by).filter(Boolean));
+  return (s) => (people.size > 1 && s.by && s.kind !== 'escalate' && s.kind !== 'transfer' && s.kind !== 'pickup' ? s.by : null);
+}
 
 export function buildContent(session: SessionWithNames, steps: StepWithName[], totalSeconds: number): DocumentationContent {
   return {
@@ -75,20 +142,35 @@ export function buildContent(session: SessionWithNames, steps: StepWithName[], t
     steps: steps.map(toDocStep),
     resolution: session.resolution,
     total_seconds: totalSeconds,
+    ...creditsOf(session, steps),
   };
 }
 
-/** The deterministic summary, used at once and whenever no AI provider is configured or it fails. */
-export function templateSummary(content: DocumentationContent, kind: DocumentationKind, technician: string | null): string {
+/**
+ * The deterministic summary, used at once and whenever no AI provider is
+ * configured or it fails: who did it, truthfully ("Sam Rivera resolved …
+ * after Jamie Chen escalated it"). `actor` is who wrote this documentation
+ * (the one completing, escalating or handing over). The resolution is not
+ * repeated here: it has its own section.
+ */
+export function templateSummary(content: DocumentationContent, kind: DocumentationKind, actor: string | null): string {
+  const c = creditsIn(content);
   const moves = content.steps.filter((s) => s.kind === 'answer' || s.kind === 'off_tree').length;
   const problem = content.problem ? `"${content.problem}"` : 'the reported problem';
   const client = content.environment.client_name ? ` for ${content.environment.client_name}` : '';
   const ticket = content.environment.ticket_id ? ` (ticket ${content.environment.ticket_id})` : '';
-  const who = technician ?? 'The technician';
-  const outcome = kind === 'completion' ? 'resolved' : kind === 'escalation' ? 'escalated' : 'handed over';
-  const base = `${who} ${outcome} ${problem}${client}${ticket} with the "${content.tree.title}" tree in ${formatDuration(content.total_seconds)} over ${moves} step${moves === 1 ? '' : 's'}.`;
-  if (kind === 'completion' && content.resolution) return `${base} Resolution: ${content.resolution}`;
-  return base;
+  const work = `with the "${content.tree.title}" tree in ${formatDuration(content.total_seconds)} over ${moves} step${moves === 1 ? '' : 's'}`;
+  if (kind === 'completion') {
+    const who = c.resolved_by ?? actor ?? 'The technician';
+    if (c.escalated_by && c.escalated_by !== who) {
+      const pickedUp = c.picked_up_by && c.picked_up_by !== who ? ` and ${c.picked_up_by} picked it up` : '';
+      return `${who} resolved ${problem}${client}${ticket} after ${c.escalated_by} escalated it${pickedUp}, ${work}.`;
+    }
+    return `${who} resolved ${problem}${client}${ticket} ${work}.`;
+  }
+  const who = actor ?? 'The technician';
+  const started = c.started_by && c.started_by !== who ? ` (started by ${c.started_by})` : '';
+  return `${who} ${kind === 'escalation' ? 'escalated' : 'handed over'} ${problem}${client}${ticket}${started} ${work}.`;
 }
 
 /** Markdown that reads well as plain text too; user text is quoted, never interpreted as headings or links. */
@@ -105,16 +187,21 @@ export function environmentLines(content: DocumentationContent): [string, string
 }
 
 export function renderMarkdown(content: DocumentationContent, summary: string, kind: DocumentationKind): string {
-  const lines = [`# Session documentation: ${mdInline(content.tree.title)}`, '', `**Summary.** ${mdInline(summary)}`, '', '## Problem', '', content.problem ? mdInline(content.problem) : '_Not recorded._', '', '## Environment', ''];
+  const credit = creditLine(content);
+  const lines = [`# Session documentation: ${mdInline(content.tree.title)}`, '', `**Summary.** ${mdInline(summary)}`, ''];
+  if (credit) lines.push(`**Who.** ${mdInline(credit)}`, '');
+  lines.push('## Problem', '', content.problem ? mdInline(content.problem) : '_Not recorded._', '', '## Environment', '');
   for (const [k, v] of environmentLines(content)) lines.push(`- **${k}:** ${mdInline(v)}`);
   lines.push('', '## Steps', '');
   const steps = content.steps.filter(documented);
+  const author = stepAuthors(steps);
   if (steps.length === 0) lines.push('_No steps recorded._');
   steps.forEach((s, i) => {
     const answer = s.answer ? ` — **${mdInline(s.answer)}**` : '';
     const outcome = s.outcome ? ` — ${mdInline(s.outcome)}` : '';
     const time = s.duration_seconds ? ` (${formatDuration(s.duration_seconds)})` : '';
-    lines.push(`${i + 1}. ${mdInline(s.title)}${answer}${outcome}${time}`);
+    const by = author(s) ? ` · _${mdInline(author(s)!)}_` : '';
+    lines.push(`${i + 1}. ${mdInline(s.title)}${answer}${outcome}${time}${by}`);
     if (s.note) lines.push(`   > ${mdInline(s.note)}`);
   });
   lines.push('', kind === 'completion' ? '## Resolution' : '## Outcome', '', content.resolution ? mdInline(content.resolution) : (OPEN_ENDING[kind] ?? '_Not recorded._'), '');
@@ -123,6 +210,8 @@ export function renderMarkdown(content: DocumentationContent, summary: string, k
 
 export function renderHtml(content: DocumentationContent, summary: string, kind: DocumentationKind): string {
   const steps = content.steps.filter(documented);
+  const author = stepAuthors(steps);
+  const credit = creditLine(content);
   const env = environmentLines(content)
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
     .join('');
@@ -132,13 +221,15 @@ export function renderHtml(content: DocumentationContent, summary: string, kind:
       const outcome = s.outcome ? ` — ${escapeHtml(s.outcome)}` : '';
       const time = s.duration_seconds ? ` <small>(${escapeHtml(formatDuration(s.duration_seconds))})</small>` : '';
       const note = s.note ? `<blockquote>${escapeHtml(s.note)}</blockquote>` : '';
-      return `<li>${escapeHtml(s.title)}${answer}${outcome}${time}${note}</li>`;
+      const by = author(s) ? ` · <em>${escapeHtml(author(s)!)}</em>` : '';
+      return `<li>${escapeHtml(s.title)}${answer}${outcome}${time}${by}${note}</li>`;
     })
     .join('');
   const end = content.resolution ? escapeHtml(content.resolution) : (OPEN_ENDING[kind] ?? '<em>Not recorded.</em>');
   return [
     `<h1>Session documentation: ${escapeHtml(content.tree.title)}</h1>`,
     `<p><strong>Summary.</strong> ${escapeHtml(summary)}</p>`,
+    ...(credit ? [`<p><strong>Who.</strong> ${escapeHtml(credit)}</p>`] : []),
     `<h2>Problem</h2><p>${content.problem ? escapeHtml(content.problem) : '<em>Not recorded.</em>'}</p>`,
     `<h2>Environment</h2><dl>${env}</dl>`,
     `<h2>Steps</h2>${steps.length ? `<ol>${items}</ol>` : '<p><em>No steps recorded.</em></p>'}`,
@@ -148,15 +239,19 @@ export function renderHtml(content: DocumentationContent, summary: string, kind:
 
 /** Plain text for a PSA note (ConnectWise and Autotask take no rich text), ending with the marker retries look for. */
 export function renderPlainText(content: DocumentationContent, summary: string, marker: string): string {
-  const lines = [`FlowPilot session documentation: ${content.tree.title}`, '', `Summary: ${summary}`, ''];
+  const credit = creditLine(content);
+  const lines = [`FlowPilot session documentation: ${content.tree.title}`, '', `Summary: ${summary}`, ...(credit ? [`Who: ${credit}`] : []), ''];
   if (content.problem) lines.push(`Problem: ${content.problem}`);
   for (const [k, v] of environmentLines(content)) lines.push(`${k}: ${v}`);
   lines.push('', 'Steps:');
-  content.steps.filter(documented).forEach((s, i) => {
+  const steps = content.steps.filter(documented);
+  const author = stepAuthors(steps);
+  steps.forEach((s, i) => {
     const answer = s.answer ? ` -> ${s.answer}` : '';
     const outcome = s.outcome ? ` -> ${s.outcome}` : '';
     const time = s.duration_seconds ? ` (${formatDuration(s.duration_seconds)})` : '';
-    lines.push(`${i + 1}. ${s.title}${answer}${outcome}${time}`);
+    const by = author(s) ? ` [${author(s)}]` : '';
+    lines.push(`${i + 1}. ${s.title}${answer}${outcome}${time}${by}`);
     if (s.note) lines.push(`   Note: ${s.note}`);
   });
   if (content.resolution) lines.push('', `Resolution: ${content.resolution}`);

@@ -4,7 +4,7 @@ import PDFDocument from 'pdfkit';
 import { formatDuration, type SessionDocumentation, type SessionResponse } from '@flowpilot/contracts';
 import type { ExportFile } from '../../lib/http.ts';
 import { escapeHtml } from '../../lib/html.ts';
-import { environmentLines } from './documentation.ts';
+import { creditLine, documented, environmentLines, stepAuthors } from './documentation.ts';
 
 type Format = 'markdown' | 'json' | 'html' | 'pdf';
 
@@ -77,18 +77,22 @@ function pdf(session: SessionResponse, doc: SessionDocumentation): Promise<Buffe
     const heading = (text: string) => pdfDoc.moveDown(0.6).font('Bold').fontSize(13).text(text).moveDown(0.2).font('Body').fontSize(10.5);
     pdfDoc.font('Bold').fontSize(17).text(`Session documentation: ${doc.tree.title}`);
     pdfDoc.moveDown(0.4).font('Body').fontSize(10.5).text(doc.summary);
+    const credit = creditLine(doc);
+    if (credit) pdfDoc.moveDown(0.3).font('Bold').text('Who: ', { continued: true }).font('Body').text(credit);
     heading('Problem');
     pdfDoc.text(doc.problem || 'Not recorded.');
     heading('Environment');
     for (const [k, v] of environmentLines(doc)) pdfDoc.font('Bold').text(`${k}: `, { continued: true }).font('Body').text(v);
     heading('Steps');
-    const steps = doc.steps.filter((s) => s.kind !== 'pause' && s.kind !== 'resume');
+    const steps = doc.steps.filter(documented);
+    const author = stepAuthors(steps);
     if (steps.length === 0) pdfDoc.text('No steps recorded.');
     steps.forEach((s, i) => {
       const parts = [`${i + 1}. ${s.title}`];
       if (s.answer) parts.push(`— ${s.answer}`);
       if (s.outcome) parts.push(`— ${s.outcome}`);
       if (s.duration_seconds) parts.push(`(${formatDuration(s.duration_seconds)})`);
+      if (author(s)) parts.push(`· ${author(s)}`);
       pdfDoc.text(parts.join(' '));
       if (s.note) pdfDoc.fillColor('#555').text(`Note: ${s.note}`, { indent: 14 }).fillColor('black');
     });

@@ -124,10 +124,12 @@ const param = (name: string, type: string) => sql`${sql.placeholder(name)}::${sq
 export type MoveTo = Pick<SessionRow, 'current_tree_id' | 'current_tree_version' | 'current_node_id' | 'link_stack' | 'trail'>;
 
 /**
- * The step's one statement: moves the session on (or only counts the step) if
- * no other change came between the caller's read and now (its step count is
- * still the one read), and records the step; no row when something did.
- * Autocommitted: no lock is held across a round trip.
+ * The step's one statement, autocommitted (no lock is held across a round
+ * trip). A move applies only if no other change came between the caller's
+ * read and now (its step count is still the one read). A note applies while
+ * the session is still running on the note's node in the hands of the one
+ * writing it, whatever else was noted meanwhile: notes arriving together all
+ * get in, each with its own seq. No row when it does not apply.
  */
 function appendStepStatement(moves: boolean) {
   return preparedPer((db) => {
@@ -136,22 +138,27 @@ function appendStepStatement(moves: boolean) {
           current_node_id = ${param('move_node_id', 'text')}, link_stack = ${param('link_stack', 'jsonb')}, trail = ${param('trail', 'jsonb')},
           node_entered_at = ${param('created_at', 'timestamptz')}, node_paused_ms = 0,`
       : sql``;
+    const applies = moves
+      ? sql`step_count = ${param('expected', 'int')}`
+      : sql`status = 'active' and paused_at is null and current_tree_id = ${param('tree_id', 'uuid')}
+          and current_tree_version = ${param('tree_version', 'int')} and current_node_id = ${param('node_id', 'text')}
+          and coalesce(assigned_to_id, user_id) = ${param('user_id', 'uuid')}`;
     const claimed = db.$with('claimed', { id: sql<string>`id`.as('id'), seq: sql<number>`seq`.as('seq') }).as(
       sql`update ${sessions} set ${position} step_count = step_count + 1, updated_at = ${param('created_at', 'timestamptz')}
-          where id = ${param('session_id', 'uuid')} and step_count = ${param('expected', 'int')}
+          where id = ${param('session_id', 'uuid')} and ${applies}
           returning id, step_count as seq`,
     );
-    const inserted = db.$with('inserted', { id: sql<string>`id`.as('id') }).as(
+    const inserted = db.$with('inserted', { id: sql<string>`id`.as('id'), seq: sql<number>`seq`.as('seq') }).as(
       sql`insert into ${sessionSteps} (${sql.raw(STEP_COLUMNS.join(', '))})
           select claimed.id, claimed.seq, ${param('kind', 'text')}, ${param('tree_id', 'uuid')}, ${param('tree_version', 'int')},
             ${param('node_id', 'text')}, ${param('node_title', 'text')}, ${param('node_kind', 'text')}, ${param('answer', 'text')},
             ${param('note', 'text')}, ${param('to_node_id', 'text')}, ${param('action', 'text')}, ${param('outcome', 'text')},
             ${param('user_id', 'uuid')}, ${param('duration_ms', 'bigint')}, ${param('created_at', 'timestamptz')}
-          from claimed returning id`,
+          from claimed returning id, seq`,
     );
     return db
       .with(claimed, inserted)
-      .select({ id: inserted.id })
+      .select({ id: inserted.id, seq: inserted.seq })
       .from(inserted)
       .prepare(moves ? 'session_steps_append_move' : 'session_steps_append');
   });
@@ -159,16 +166,23 @@ function appendStepStatement(moves: boolean) {
 const appendNoteStatement = appendStepStatement(false);
 const appendMoveStatement = appendStepStatement(true);
 
+/** A step as written: its id and its place in the session. */
+export interface AppendedStep {
+  id: string;
+  seq: number;
+}
+
 /**
- * Records a step (seq: the one after `expected`) and, with `to`, moves the
- * session there, only if the session's step count is still `expected`
- * (every change to a session records a step). The new step's id, or null
- * when the session changed since it was read.
+ * Records a step and, with `to`, moves the session there, only if the
+ * session's step count is still `expected` (every change to a session
+ * records a step); a note (no `to`) only needs the session still running on
+ * its node in its writer's hands (see appendStepStatement). The new step, or
+ * null when it does not apply.
  */
-export async function appendStepIfUnchanged(db: Db, expected: number, step: Omit<NewStepRow, 'seq'>, to?: MoveTo): Promise<string | null> {
+export async function appendStepIfUnchanged(db: Db, expected: number, step: Omit<NewStepRow, 'seq'>, to?: MoveTo): Promise<AppendedStep | null> {
   const statement = to ? appendMoveStatement(db) : appendNoteStatement(db);
   const [row] = await statement.execute({ expected, ...stepValues(step), ...(to && moveValues(to)) });
-  return row?.id ?? null;
+  return row ? { id: row.id, seq: Number(row.seq) } : null;
 }
 
 /** A step's values as the step statements take them (all but `seq`, which the statement gives). */
@@ -240,22 +254,28 @@ const appendStepsStatement = preparedPer((db) => {
           ${moved('current_tree_id', 'i.move_tree_id')}, ${moved('current_tree_version', 'i.move_tree_version')},
           ${moved('current_node_id', 'i.move_node_id')}, ${moved('link_stack', 'i.link_stack')}, ${moved('trail', 'i.trail')},
           ${moved('node_entered_at', 'i.created_at')}, ${moved('node_paused_ms', '0')}
-        from input i where s.id = i.session_id and s.step_count = i.expected
+        from input i where s.id = i.session_id and case when i.moves then s.step_count = i.expected
+          else s.status = 'active' and s.paused_at is null and s.current_tree_id = i.tree_id and s.current_tree_version = i.tree_version
+            and s.current_node_id = i.node_id and coalesce(s.assigned_to_id, s.user_id) = i.user_id end
         returning s.id, s.step_count as seq`,
   );
-  const inserted = db.$with('inserted', { id: sql<string>`id`.as('id'), session_id: sql<string>`session_id`.as('session_id') }).as(
+  const inserted = db.$with('inserted', { id: sql<string>`id`.as('id'), session_id: sql<string>`session_id`.as('session_id'), seq: sql<number>`seq`.as('seq') }).as(
     sql`insert into ${sessionSteps} (${sql.raw(STEP_COLUMNS.join(', '))})
         select c.id, c.seq, ${sql.raw(STEP_COLUMNS.slice(2).map((name) => `i.${name}`).join(', '))}
-        from claimed c join input i on i.session_id = c.id returning id, session_id`,
+        from claimed c join input i on i.session_id = c.id returning id, session_id, seq`,
   );
-  return db.with(input, claimed, inserted).select({ id: inserted.id, session_id: inserted.session_id }).from(inserted).prepare('session_steps_append_many');
+  return db
+    .with(input, claimed, inserted)
+    .select({ id: inserted.id, session_id: inserted.session_id, seq: inserted.seq })
+    .from(inserted)
+    .prepare('session_steps_append_many');
 });
 
 /**
  * appendStepIfUnchanged for steps of different sessions, in one statement.
- * The id of each step, or null for each whose session changed since it was read.
+ * Each step as written, or null for each that does not apply.
  */
-export async function appendStepsIfUnchanged(db: Db, appends: StepAppend[]): Promise<(string | null)[]> {
+export async function appendStepsIfUnchanged(db: Db, appends: StepAppend[]): Promise<(AppendedStep | null)[]> {
   const values: Record<string, unknown[]> = Object.fromEntries(BATCH_COLUMNS.map(([name]) => [name, []]));
   const ids = new Set<string>();
   for (const { expected, step, to } of appends) {
@@ -265,11 +285,11 @@ export async function appendStepsIfUnchanged(db: Db, appends: StepAppend[]): Pro
     for (const [name] of BATCH_COLUMNS) values[name]!.push(row[name]);
   }
   const rows = await appendStepsStatement(db).execute(values);
-  const bySession = new Map(rows.map((r) => [r.session_id, r.id]));
+  const bySession = new Map(rows.map((r) => [r.session_id, { id: r.id, seq: Number(r.seq) }]));
   return appends.map((a) => bySession.get(a.step.session_id) ?? null);
 }
 
-const stepWriters = new WeakMap<Db, (append: StepAppend) => Promise<string | null>>();
+const stepWriters = new WeakMap<Db, (append: StepAppend) => Promise<AppendedStep | null>>();
 
 /**
  * appendStepIfUnchanged, with the steps of all requests that arrive in one
@@ -278,11 +298,11 @@ const stepWriters = new WeakMap<Db, (append: StepAppend) => Promise<string | nul
  * others; if the database refuses the shared statement (e.g. a deadlock
  * with another process's), it wrote nothing and each step is tried alone.
  */
-export function appendStepSoon(db: Db, append: StepAppend): Promise<string | null> {
+export function appendStepSoon(db: Db, append: StepAppend): Promise<AppendedStep | null> {
   let writer = stepWriters.get(db);
   if (!writer) {
     const alone = (a: StepAppend) => appendStepIfUnchanged(db, a.expected, a.step, a.to);
-    writer = perTurn<StepAppend, string | null>(async (appends) => {
+    writer = perTurn<StepAppend, AppendedStep | null>(async (appends) => {
       if (appends.length === 1) return [alone(appends[0]!)];
       const sessionsSeen = new Set<string>();
       // In session order, which the usual plan (a loop over the input) locks them in, so two processes' statements
@@ -332,7 +352,8 @@ export interface SessionFilter {
 
 export async function list(db: Db, teamId: string, filter: SessionFilter, limit: number, offset: number) {
   const conditions: (SQL | undefined)[] = [eq(sessions.team_id, teamId)];
-  if (filter.userId) conditions.push(or(eq(sessions.user_id, filter.userId), eq(sessions.assigned_to_id, filter.userId)));
+  // Mine: started, held now, or held before (a session handed on stays in its earlier holders' lists).
+  if (filter.userId) conditions.push(or(eq(sessions.user_id, filter.userId), eq(sessions.assigned_to_id, filter.userId), sql`${filter.userId}::uuid = any(${sessions.past_holder_ids})`));
   if (filter.status) conditions.push(eq(sessions.status, filter.status));
   if (filter.treeId) conditions.push(eq(sessions.tree_id, filter.treeId));
   if (filter.q) {

@@ -8,6 +8,7 @@ import {
   IdParams,
   ListSessionsQuery,
   OffTreeStepBody,
+  PsaResult,
   SessionCloseResponse,
   SessionDocumentation,
   SessionList,
@@ -148,6 +149,21 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionsService }
       schema: { tags, security, summary: 'Stop a session without resolving it', params: IdParams, body: AbandonSessionBody.nullish(), response: acting },
     },
     async (request) => sessions.abandon(currentUser(request), request.params.id, request.body ?? {}),
+  );
+
+  app.get(
+    '/sessions/:id/psa',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: "How the documentation's note on the PSA ticket stands: pushed, queued (still trying, with the last error), failed (with why) or no_psa",
+        params: IdParams,
+        response: { 200: PsaResult, ...errors(401, 404, 422) },
+      },
+    },
+    async (request) => sessions.psaResult(currentUser(request), request.params.id),
   );
 
   app.get(

@@ -21,9 +21,11 @@ import { isForeignKeyViolation } from '../../db/errors.ts';
 import type { TrailEntry } from '../../db/schema/sessions.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
 import { AppError, conflict, forbidden, notFound, unprocessable } from '../../lib/errors.ts';
+import type { NewEvent } from '../../lib/events.ts';
 import type { TreesService } from '../trees/trees.service.ts';
 import type { ExportFile } from '../../lib/http.ts';
-import { buildContent, renderHtml, renderMarkdown, templateSummary, type DocumentationKind } from './documentation.ts';
+import { buildContent, creditsIn, renderHtml, renderMarkdown, templateSummary, type DocumentationKind } from './documentation.ts';
+import { sessionAccess } from './session-access.ts';
 import { exportSession } from './session-export.ts';
 import { choicesAt, move, MoveError, type Position } from './session-engine.ts';
 import * as repo from './sessions.repository.ts';
@@ -36,6 +38,8 @@ export interface PsaHook {
   enqueue(tx: Db, session: repo.SessionRow, documentationId: string): Promise<{ deliveryId: string; provider: PsaResult['provider'] } | null>;
   /** After commit: waits a short while for the delivery, and says how it stands. */
   settle(delivery: { deliveryId: string; provider: PsaResult['provider'] } | null): Promise<PsaResult>;
+  /** How the session's latest PSA note stands now. */
+  latest(teamId: string, sessionId: string): Promise<PsaResult>;
 }
 
 /** What completing a session does about an AI summary: filled in when an AI provider is configured. */
@@ -51,11 +55,25 @@ const NO_SUMMARY: SummaryHook = { enqueue: async () => false, wake: () => {} };
 const NO_PSA: PsaHook = {
   enqueue: async () => null,
   settle: async () => ({ status: 'no_psa', provider: null, delivery_id: null, message: null }),
+  latest: async () => ({ status: 'no_psa', provider: null, delivery_id: null, message: null }),
 };
 
-const canSee = (actor: AuthUser, row: repo.SessionRow) =>
-  actor.role !== 'technician' || row.user_id === actor.id || row.assigned_to_id === actor.id;
-const canAct = (actor: AuthUser, row: repo.SessionRow) => row.user_id === actor.id || row.assigned_to_id === actor.id;
+/** Live announcements of a change to a session (not stored: a client that was away refetches anyway). */
+export interface SessionAnnouncer {
+  announce(list: NewEvent[]): void;
+}
+
+const { canSee, canAct } = sessionAccess;
+
+/** "This session changed", to everyone who may have it open: its people and the team's engineers and admins. */
+export function sessionChanged(row: { id: string; team_id: string; user_id: string; assigned_to_id: string | null; past_holder_ids: string[] }): NewEvent[] {
+  const data = { session_id: row.id };
+  const people = new Set([row.user_id, ...(row.assigned_to_id ? [row.assigned_to_id] : []), ...row.past_holder_ids]);
+  return [
+    { teamId: row.team_id, audience: 'staff', type: 'session.updated', data },
+    ...[...people].map((userId): NewEvent => ({ teamId: row.team_id, audience: 'user', userId, type: 'session.updated', data })),
+  ];
+}
 
 const iso = (d: Date) => d.toISOString();
 const ms = (d: Date) => d.getTime();
@@ -73,6 +91,14 @@ export function totalSeconds(row: repo.SessionRow, at: Date): number {
   return Math.max(0, Math.round((ms(end) - ms(row.created_at) - row.paused_ms - Math.max(0, pausedNow)) / 1000));
 }
 
+/** The name of one of the session's people, as far as the row knows it (the owner or the assignee). */
+function nameOf(row: repo.SessionWithNames, userId: string | null): string | null {
+  if (!userId) return null;
+  if (userId === row.assigned_to_id) return row.assigned_to_name;
+  if (userId === row.user_id) return row.user_name;
+  return null;
+}
+
 /** What a session shows in lists and in full. */
 function sessionFields(row: repo.SessionWithNames, at: Date) {
   return {
@@ -87,6 +113,9 @@ function sessionFields(row: repo.SessionWithNames, at: Date) {
     user_name: row.user_name,
     assigned_to_id: row.assigned_to_id,
     assigned_to_name: row.assigned_to_name,
+    assigned_via: row.assigned_via,
+    held_by_id: sessionAccess.holderId(row),
+    held_by_name: row.assigned_to_id ? row.assigned_to_name : row.user_name,
     current_tree_id: row.current_tree_id,
     current_tree_version: row.current_tree_version,
     current_node_id: row.current_node_id,
@@ -97,6 +126,8 @@ function sessionFields(row: repo.SessionWithNames, at: Date) {
     escalation_reason: row.escalation_reason,
     escalated_to_id: row.escalated_to_id,
     resolution: row.resolution,
+    resolved_by_id: row.resolved_by_id,
+    resolved_by_name: nameOf(row, row.resolved_by_id),
     total_seconds: totalSeconds(row, at),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
@@ -152,8 +183,11 @@ const positionOf = (row: repo.SessionRow): Position | null =>
 
 export type SessionsService = ReturnType<typeof createSessionsService>;
 
-export function createSessionsService(deps: { db: Db; trees: TreesService; psa?: PsaHook; summaries?: SummaryHook; now?: () => Date }) {
+export function createSessionsService(deps: { db: Db; trees: TreesService; psa?: PsaHook; summaries?: SummaryHook; events?: SessionAnnouncer; now?: () => Date }) {
   const { db, trees } = deps;
+  const announcer = deps.events ?? { announce: () => {} };
+  /** After a change committed: every open screen of the session refetches it. */
+  const announce = (row: Parameters<typeof sessionChanged>[0]) => announcer.announce(sessionChanged(row));
   const psa = deps.psa ?? NO_PSA;
   const summaries = deps.summaries ?? NO_SUMMARY;
   const now = deps.now ?? (() => new Date());
@@ -213,15 +247,16 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     };
   }
 
-  /** The session if this user may change it: not visible is 404, visible but not theirs is 403. */
+  /** The session if this user may change it: not visible is 404, visible but held by someone else is 403. */
   async function actionable(actor: AuthUser, id: string) {
-    const row = await repo.findInTeam(db, actor.teamId, id);
-    if (!row || !canSee(actor, row)) throw notFound('Session');
-    if (!canAct(actor, row)) throw notYours();
-    return row;
+    return sessionAccess.actionable(actor, await repo.findInTeam(db, actor.teamId, id));
   }
 
-  const notYours = () => forbidden('Only the technician running this session, or the engineer it is assigned to, can change it');
+  /** Why a session read under lock (no names) may not be changed by this user, naming who may. */
+  async function refusalOf(executor: Db, actor: AuthUser, id: string) {
+    const named = await repo.findInTeam(executor, actor.teamId, id);
+    return named ? sessionAccess.refusal(named) : notFound('Session');
+  }
 
   /** Where an answer leads, as API errors: not an option is 422, a terminal node 409. */
   function planMove(from: Position, node: TreeNode, answer: string) {
@@ -233,7 +268,12 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     }
   }
 
-  const movedOn = (row: repo.SessionRow) => conflict(`The session has moved on (it is now at "${row.current_node_id ?? 'the end'}"): reload it`);
+  /** Someone moved the session first: said with the step it is at now, never its internal id. */
+  async function movedOn(row: repo.SessionRow) {
+    const node = row.current_node_id ? await nodeAt(row.current_tree_id, row.current_tree_version, row.current_node_id).catch(() => undefined) : undefined;
+    const where = node ? `it is now at "${node.title}"` : row.current_node_id ? 'it is at another step now' : 'it has reached its end';
+    return conflict(`The session has moved on (${where}): this screen now shows it as it stands`);
+  }
 
   /** The session and where it stands, if this user may move it now from the node they saw. */
   async function movable(actor: AuthUser, id: string, nodeId: string, doing: string) {
@@ -241,7 +281,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     requireActive(row, doing);
     requireRunning(row);
     const from = positionOf(row);
-    if (!from || from.node_id !== nodeId) throw movedOn(row);
+    if (!from || from.node_id !== nodeId) throw await movedOn(row);
     return { row, from, node: await nodeAt(from.tree_id, from.tree_version, from.node_id) };
   }
 
@@ -258,18 +298,22 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
    * against, and a session that has moved since is a 409.
    */
   async function change<T>(actor: AuthUser, id: string, expected: Position | null, fn: (tx: Db, row: repo.SessionRow) => Promise<T>): Promise<T> {
-    return db.transaction(async (tx) => {
-      const row = await repo.lock(tx, actor.teamId, id);
-      if (!row || !canSee(actor, row)) throw notFound('Session');
-      if (!canAct(actor, row)) throw notYours();
+    let changed: repo.SessionRow | undefined;
+    const out = await db.transaction(async (tx) => {
+      const row = sessionAccess.visible(actor, await repo.lock(tx, actor.teamId, id));
+      if (!canAct(actor, row)) throw await refusalOf(tx, actor, id);
       if (expected) {
         const here = positionOf(row);
         if (!here || here.node_id !== expected.node_id || here.tree_id !== expected.tree_id || here.tree_version !== expected.tree_version) {
-          throw movedOn(row);
+          throw await movedOn(row);
         }
       }
-      return fn(tx, row);
+      const result = await fn(tx, row);
+      changed = row;
+      return result;
     });
+    if (changed) announce(changed);
+    return out;
   }
 
   async function appendStep(tx: Db, row: repo.SessionRow, actor: AuthUser, at: Date, step: Omit<repo.NewStepRow, 'session_id' | 'seq' | 'user_id' | 'created_at'>) {
@@ -313,7 +357,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     if (!session) throw notFound('Session');
     const steps = await repo.listSteps(tx, id);
     const content = buildContent(session, steps, totalSeconds(session, at));
-    const summary = templateSummary(content, kind, session.user_name);
+    const summary = templateSummary(content, kind, actor.fullName);
     const documentation = await repo.insertDocumentation(tx, {
       session_id: id,
       team_id: session.team_id,
@@ -341,6 +385,8 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       generated_by: row.generated_by,
       summary: row.summary,
       ...row.content,
+      // Written before credits were recorded: none known.
+      ...creditsIn(row.content),
       markdown: row.markdown,
       html: row.html,
       created_at: iso(row.created_at),
@@ -357,7 +403,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     const steps = await repo.listSteps(db, id);
     const at = now();
     const content = buildContent(session, steps, totalSeconds(session, at));
-    const summary = `Draft: ${templateSummary(content, 'completion', session.user_name)}`;
+    const summary = `Draft: ${templateSummary(content, 'completion', session.assigned_to_name ?? session.user_name)}`;
     return {
       id: session.id,
       session_id: id,
@@ -377,7 +423,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     documentationFor,
     toDocumentation,
     /** For the handoffs module, which hands sessions over through the same rules and records. */
-    internals: { canSee, canAct, notYours, positionOf, nodeAt, nodeFields, nodeElapsedMs, appendStep, writeDocumentationOf, summaries },
+    internals: { access: sessionAccess, announce, positionOf, nodeAt, nodeFields, nodeElapsedMs, appendStep, writeDocumentationOf, summaries },
 
     async start(actor: AuthUser, body: Parsed<typeof StartSessionBody>): Promise<SessionResponse> {
       const { tree, version } = await trees.currentGraph(actor, body.tree_id);
@@ -409,6 +455,12 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
     },
 
     get: (actor: AuthUser, id: string) => respond(actor, id),
+
+    /** How the documentation's way onto the PSA ticket stands (its latest note), for anyone who can read the session. */
+    async psaResult(actor: AuthUser, id: string): Promise<PsaResult> {
+      sessionAccess.visible(actor, await repo.findInTeam(db, actor.teamId, id));
+      return psa.latest(actor.teamId, id);
+    },
 
     async list(actor: AuthUser, query: ListSessionsQuery): Promise<SessionList> {
       if (query.scope === 'team' && actor.role === 'technician') throw forbidden("Only engineers and admins see the whole team's sessions");
@@ -458,13 +510,12 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       let linked: { treeId: string; version: number; rootNodeId: string } | undefined;
 
       /** The step to record on the session as read, and where it moves it; refusals are thrown. */
-      const decide = async (row: repo.SessionWithNames | undefined) => {
-        if (!row || !canSee(actor, row)) throw notFound('Session');
-        if (!canAct(actor, row)) throw notYours();
+      const decide = async (found: repo.SessionWithNames | undefined) => {
+        const row = sessionAccess.actionable(actor, found);
         requireActive(row, 'take steps');
         requireRunning(row);
         const from = positionOf(row);
-        if (!from || from.node_id !== body.node_id) throw movedOn(row);
+        if (!from || from.node_id !== body.node_id) throw await movedOn(row);
         const node = await nodeAt(from.tree_id, from.tree_version, from.node_id);
         if (!node) throw conflict('The current node no longer exists in this tree version');
         const at = now();
@@ -507,14 +558,22 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
           before = serializeSteps(steps);
         }
         const { row, at, written, moved } = decided;
-        const stepId = await repo.appendStepSoon(db, { expected: row.step_count, step: written, to: moved });
-        if (stepId) {
-          const seq = row.step_count + 1;
+        const appended = await repo.appendStepSoon(db, { expected: row.step_count, step: written, to: moved });
+        if (appended && appended.seq === row.step_count + 1) {
+          const seq = appended.seq;
           // Nothing else changed the session in between: it is what was read plus this step.
-          const added = serializeSteps([{ ...written, id: stepId, seq, user_name: actor.fullName }]);
+          const added = serializeSteps([{ ...written, id: appended.id, seq, user_name: actor.fullName }]);
           const after = { row: { ...row, ...moved, step_count: seq, updated_at: at }, stepsJson: before ? `${before},${added}` : added };
           lastWritten.set(id, after);
+          announce(row);
           return presentJson(after.row, after.stepsJson);
+        }
+        if (appended) {
+          // A note that other notes overtook: recorded, and the answer shows them all.
+          if (recent && lastWritten.peek(id) === recent) lastWritten.delete(id);
+          announce(row);
+          const [now, steps] = await readSession(db, actor, id);
+          return JSON.stringify(await present(sessionAccess.visible(actor, now), steps));
         }
         // The copy it started from (if any) is out of date; one that another request stored since stays.
         if (recent && lastWritten.peek(id) === recent) lastWritten.delete(id);
@@ -622,6 +681,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
         await repo.update(tx, id, {
           status: 'completed',
           resolution: body.resolution,
+          resolved_by_id: actor.id,
           paused_at: null,
           paused_ms: locked.paused_ms + pausedNow,
           completed_at: at,
@@ -629,7 +689,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
           updated_at: at,
         });
         const doc = await writeDocumentation(tx, actor, id, 'completion', at);
-        const completed = { ...locked, status: 'completed' as const, resolution: body.resolution, completed_at: at };
+        const completed = { ...locked, status: 'completed' as const, resolution: body.resolution, resolved_by_id: actor.id, completed_at: at };
         return { documentation: doc, delivery: await psa.enqueue(tx, completed, doc.id), summarizing: await summaries.enqueue(tx, doc.id) };
       });
       if (summarizing) summaries.wake();

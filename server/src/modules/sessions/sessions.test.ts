@@ -398,8 +398,12 @@ describe.each(DB_KINDS)('sessions on %s', (kind) => {
         total_seconds: 245,
       });
       expect(doc.summary).toBe(
-        'Jamie Chen resolved "Cannot print invoices" for Birch & Co (ticket 5150) with the "Printer offline" tree in 4 min over 2 steps. Resolution: Cleared 14 stuck jobs; <b>printing</b> restored',
+        'Jamie Chen resolved "Cannot print invoices" for Birch & Co (ticket 5150) with the "Printer offline" tree in 4 min over 2 steps.',
       );
+      expect(doc.resolved_by).toBe('Jamie Chen');
+      // The resolution is said once, in its own section: not in the summary, not again as a step's note.
+      expect(doc.markdown.split('Cleared 14 stuck jobs').length - 1).toBe(1);
+      expect(doc.html.split('Cleared 14 stuck jobs').length - 1).toBe(1);
       expect(doc.steps.map((x) => [x.title, x.answer, x.note, x.duration_seconds])).toEqual([
         ['Is the printer powered on?', 'Yes', 'Ready light on', 40],
         ['Done: Purge the queue (v2)', 'Done', null, 200],

@@ -25,6 +25,13 @@ function field(text: string): string {
   return flat.length > FIELD_MAX_CHARS ? `${flat.slice(0, FIELD_MAX_CHARS)}…` : flat;
 }
 
+/** Hand-overs in words without the names their titles carry. */
+const HANDOVER_WORDS: Partial<Record<string, string>> = {
+  escalate: 'Escalated to a senior engineer',
+  transfer: 'Handed over to a colleague',
+  pickup: 'A senior engineer picked up the escalation',
+};
+
 /** An opaque, stable id for the team (Anthropic's metadata.user_id), not the team's own id. */
 function endUserId(teamId: string): string {
   return createHash('sha256').update(`flowpilot-team:${teamId}`).digest('hex').slice(0, 32);
@@ -47,7 +54,7 @@ export function summaryPrompt(doc: { team_id: string; kind: 'completion' | 'esca
     doc.kind === 'completion' ? `Resolution: ${content.resolution ? field(content.resolution) : 'not recorded'}` : `Outcome: ${content.resolution ? field(content.resolution) : OPEN_ENDING[doc.kind]}`,
   ];
   const steps = content.steps.filter(documented).map((s, i) => {
-    const parts = [`${i + 1}. ${field(s.title)}`];
+    const parts = [`${i + 1}. ${field(HANDOVER_WORDS[s.kind] ?? s.title)}`];
     if (s.answer) parts.push(`answer: ${field(s.answer)}`);
     if (s.outcome) parts.push(`outcome: ${field(s.outcome)}`);
     if (s.note) parts.push(`note: ${field(s.note)}`);

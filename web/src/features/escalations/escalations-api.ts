@@ -32,6 +32,8 @@ export function invalidateQueue(qc: QueryClient): Promise<void> {
 export function invalidateSession(qc: QueryClient, sessionId: string): Promise<void> {
   return Promise.all([
     qc.invalidateQueries({ queryKey: sessionKeys.detail(sessionId) }),
+    // Escalated, then completed by someone else: the documentation on screen is replaced by the new one.
+    qc.invalidateQueries({ queryKey: sessionKeys.documentation(sessionId) }),
     qc.invalidateQueries({ queryKey: escalationKeys.handoff(sessionId) }),
     qc.invalidateQueries({ queryKey: ['sessions', 'list'] }),
   ]).then(() => undefined);

@@ -57,6 +57,11 @@ function NotificationItem({ n, onOpen }: { n: Notification; onOpen: (n: Notifica
               {n.body}
             </Text>
           )}
+          {n.outcome && (
+            <Text size="xs" c="teal.8" fw={600}>
+              {n.outcome}
+            </Text>
+          )}
           <Text size="xs" c="dimmed" mt={2}>
             {timeAgo(n.created_at)}
           </Text>

@@ -54,10 +54,12 @@ import {
   useDocumentation,
   useOffTree,
   usePause,
+  usePsaResult,
   useSession,
   useStep,
 } from './sessions-api.ts';
 import { StepTimeline } from './step-timeline.tsx';
+import hints from './key-hints.module.css';
 
 /** Seconds worked, ticking while the session runs. */
 function useLiveSeconds(session: SessionResponse | undefined, fetchedAt: number): number {
@@ -107,9 +109,10 @@ function ExportMenu({ id }: { id: string }) {
 
 function Documentation({ id, psa }: { id: string; psa: PsaResult | null }) {
   const doc = useDocumentation(id, true);
+  const ticket = usePsaResult(id, psa);
   return (
     <Card withBorder radius="md" padding="lg">
-      {psa && <PsaBanner result={psa} />}
+      {ticket.data && <PsaBanner result={ticket.data} />}
       <Group justify="space-between" mb="xs">
         <Title order={3}>Documentation</Title>
         {doc.data && (
@@ -120,6 +123,20 @@ function Documentation({ id, psa }: { id: string; psa: PsaResult | null }) {
       </Group>
       {doc.isLoading ? <Skeleton h={200} /> : doc.data ? <Markdown>{doc.data.markdown}</Markdown> : <Text c="dimmed">No documentation.</Text>}
     </Card>
+  );
+}
+
+/**
+ * Shown to everyone who can read a session but not change it: who holds it,
+ * and that the page follows their work live.
+ */
+function ReadOnlyNotice({ session }: { session: SessionResponse }) {
+  const who = session.held_by_name ?? 'Someone else';
+  const how = session.assigned_via === 'pickup' ? `${who} picked this up` : session.assigned_via === 'transfer' ? `${who} has this session now` : `${who} is running this session`;
+  return (
+    <Alert color="gray" mb="sm" role="status" aria-live="polite" title={how} data-testid="read-only-notice">
+      You are following along: this page shows each step as it is taken. Only {who} can change the session now.
+    </Alert>
   );
 }
 
@@ -163,7 +180,8 @@ export function RunnerPage() {
   }, [dirty]);
 
   const node: TreeNode | undefined = tree.data?.nodes.find((n) => n.id === s?.current_node_id);
-  const canAct = Boolean(s && user && (s.user_id === user.id || s.assigned_to_id === user.id));
+  // One holder at a time (the server's session access rule): after a pickup or a hand-over, only the assignee acts.
+  const canAct = Boolean(s && user && s.held_by_id === user.id);
   const running = Boolean(s && s.status === 'active' && !s.paused && canAct);
   const busy = step.isPending || back.isPending;
 
@@ -340,11 +358,7 @@ export function RunnerPage() {
                   Paused: the clock is stopped. Resume to carry on.
                 </Alert>
               )}
-              {!canAct && (
-                <Alert color="gray" mb="sm">
-                  You can read this session; only {s.assigned_to_name ?? s.user_name ?? 'its technician'} can work on it.
-                </Alert>
-              )}
+              {!canAct && <ReadOnlyNotice session={s} />}
               {!node ? (
                 <Skeleton h={160} />
               ) : (
@@ -356,7 +370,31 @@ export function RunnerPage() {
                     {node.title}
                   </Title>
                   {node.body && <Markdown>{node.body}</Markdown>}
-                  {node.kind === 'escalate' && (
+                  {node.kind === 'escalate' && (s.assigned_via === 'pickup' && canAct ? (
+                    <Alert color="teal" title="The tree ends here: it is yours to finish">
+                      <Stack gap="xs" align="flex-start">
+                        <Text size="sm">
+                          Gather what the step above asks for and record each check or fix as an off-tree step. If an earlier answer looks wrong, go
+                          back to it. When it works, complete the session with the resolution: it goes onto the ticket.
+                        </Text>
+                        {running && (
+                          <Group gap="xs" wrap="wrap">
+                            <Button size="xs" variant="light" leftSection={<IconPlus size={14} />} onClick={offTreeModal.open}>
+                              Add an off-tree step
+                            </Button>
+                            {s.can_go_back && (
+                              <Button size="xs" variant="default" leftSection={<IconArrowBackUp size={14} />} onClick={goBack}>
+                                Back to the last question
+                              </Button>
+                            )}
+                            <Button size="xs" color="teal" leftSection={<IconCheck size={14} />} onClick={openComplete}>
+                              Complete with a resolution
+                            </Button>
+                          </Group>
+                        )}
+                      </Stack>
+                    </Alert>
+                  ) : canAct && (
                     <Alert color="orange" title="This is where a senior engineer takes over">
                       <Stack gap="xs" align="flex-start">
                         <Text size="sm">Note what you tried, then hand the session on, or complete it if you solved it after all.</Text>
@@ -367,7 +405,7 @@ export function RunnerPage() {
                         )}
                       </Stack>
                     </Alert>
-                  )}
+                  ))}
                   {node.kind === 'solution' && choices.length === 0 && (
                     <Alert color="teal" title="A solution">
                       If this fixed it, complete the session: the documentation writes itself.
@@ -380,7 +418,7 @@ export function RunnerPage() {
                         size="lg"
                         variant={node.kind === 'question' ? 'light' : 'filled'}
                         justify="flex-start"
-                        leftSection={i < 9 ? <Kbd>{i + 1}</Kbd> : <IconCornerDownRight size={16} />}
+                        leftSection={i < 9 ? <Kbd className={hints.hint}>{i + 1}</Kbd> : <IconCornerDownRight size={16} />}
                         onClick={() => answer(choice)}
                         disabled={!running || busy}
                         fullWidth
@@ -389,40 +427,53 @@ export function RunnerPage() {
                       </Button>
                     ))}
                   </Stack>
-                  <Group justify="space-between" mt="xs">
-                    <Button variant="subtle" leftSection={<IconArrowBackUp size={16} />} onClick={goBack} disabled={!running || !s.can_go_back || busy}>
-                      Back <Kbd ml={6}>B</Kbd>
-                    </Button>
-                    {node.kind === 'solution' && choices.length === 0 && running && (
-                      <Button color="teal" leftSection={<IconCheck size={16} />} onClick={openComplete}>
-                        Complete session
-                      </Button>
-                    )}
-                  </Group>
-                  <Textarea
-                    ref={noteRef}
-                    label="Note"
-                    description="Saved with your next answer, or on its own with Ctrl+Enter. Press N to jump here, C to complete, E to escalate."
-                    autosize
-                    minRows={2}
-                    value={note}
-                    onChange={(e) => setNote(e.currentTarget.value)}
-                    onKeyDown={(e) => {
-                      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-                        e.preventDefault();
-                        saveNote();
-                      } else if (e.key === 'Escape') {
-                        e.currentTarget.blur();
-                      }
-                    }}
-                    disabled={!running}
-                    maxLength={5000}
-                  />
-                  <Group justify="flex-end">
-                    <Button variant="default" size="xs" onClick={saveNote} disabled={!running || !note.trim() || busy}>
-                      Save note
-                    </Button>
-                  </Group>
+                  {/* Only the holder gets controls: a reader cannot move the session by accident. */}
+                  {canAct && (
+                    <>
+                      <Group justify="space-between" mt="xs">
+                        <Button variant="subtle" leftSection={<IconArrowBackUp size={16} />} onClick={goBack} disabled={!running || !s.can_go_back || busy}>
+                          Back{' '}
+                          <Kbd ml={6} className={hints.hint}>
+                            B
+                          </Kbd>
+                        </Button>
+                        {node.kind === 'solution' && choices.length === 0 && running && (
+                          <Button color="teal" leftSection={<IconCheck size={16} />} onClick={openComplete}>
+                            Complete session
+                          </Button>
+                        )}
+                      </Group>
+                      <Textarea
+                        ref={noteRef}
+                        label="Note"
+                        description={
+                          <>
+                            Saved with your next answer, or on its own with Save note.
+                            <span className={hints.hint}> Ctrl+Enter saves it; press N to jump here, C to complete, E to escalate.</span>
+                          </>
+                        }
+                        autosize
+                        minRows={2}
+                        value={note}
+                        onChange={(e) => setNote(e.currentTarget.value)}
+                        onKeyDown={(e) => {
+                          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                            e.preventDefault();
+                            saveNote();
+                          } else if (e.key === 'Escape') {
+                            e.currentTarget.blur();
+                          }
+                        }}
+                        disabled={!running}
+                        maxLength={5000}
+                      />
+                      <Group justify="flex-end">
+                        <Button variant="default" size="xs" onClick={saveNote} disabled={!running || !note.trim() || busy}>
+                          Save note
+                        </Button>
+                      </Group>
+                    </>
+                  )}
                 </Stack>
               )}
             </Card>

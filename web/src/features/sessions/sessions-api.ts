@@ -1,7 +1,9 @@
+import { useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
   CompleteSessionBody,
   OffTreeStepBody,
+  PsaResult,
   SessionCloseResponse,
   SessionDocumentation,
   SessionList,
@@ -27,6 +29,7 @@ export const sessionKeys = {
   list: (f: SessionFilters, page: number) => ['sessions', 'list', f, page] as const,
   detail: (id: string) => ['sessions', 'detail', id] as const,
   documentation: (id: string) => ['sessions', 'documentation', id] as const,
+  psa: (id: string) => ['sessions', 'psa', id] as const,
 };
 
 function query(params: Record<string, string | number | null | undefined>): string {
@@ -44,6 +47,21 @@ export const useSessions = (filters: SessionFilters, page = 1) =>
   });
 
 export const useSession = (id: string) => useQuery({ queryKey: sessionKeys.detail(id), queryFn: () => api.get<SessionResponse>(`/sessions/${id}`) });
+
+/**
+ * How the documentation's note on the PSA ticket stands: followed every two
+ * seconds while it is still on its way (for up to five minutes), so "queued"
+ * turns into "pushed" or "failed, and why" without a reload.
+ */
+export function usePsaResult(id: string, initial: PsaResult | null) {
+  const [since] = useState(() => Date.now());
+  return useQuery({
+    queryKey: sessionKeys.psa(id),
+    queryFn: () => api.get<PsaResult>(`/sessions/${id}/psa`),
+    ...(initial && { initialData: initial, initialDataUpdatedAt: 0 }),
+    refetchInterval: (q) => (q.state.data?.status === 'queued' && Date.now() - since < 5 * 60_000 ? 2000 : false),
+  });
+}
 
 export const useDocumentation = (id: string, enabled: boolean) =>
   useQuery({ queryKey: sessionKeys.documentation(id), queryFn: () => api.get<SessionDocumentation>(`/sessions/${id}/documentation`), enabled });
