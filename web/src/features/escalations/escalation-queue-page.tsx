@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { Anchor, Card, Group, Pagination, SegmentedControl, Skeleton, Table, Text, Tooltip } from '@mantine/core';
+import { Anchor, Card, Group, Pagination, SegmentedControl, Skeleton, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { IconAlertTriangle, IconUrgent } from '@tabler/icons-react';
 import { formatDuration, type EscalationQueueItem } from '@flowpilot/contracts';
 import { EmptyState } from '../../components/empty-state.tsx';
@@ -86,12 +87,55 @@ function QueueRow({ item, waitingSeconds }: { item: EscalationQueueItem; waiting
   );
 }
 
-/** Escalated sessions waiting for an engineer, oldest first, live: each row opens the pickup screen. */
+/** One escalation as a card, for phones: the same facts as a row, top to bottom. */
+function QueueCard({ item, waitingSeconds }: { item: EscalationQueueItem; waitingSeconds: number }) {
+  const title = [item.client_name, item.ticket_id && `ticket ${item.ticket_id}`].filter(Boolean).join(', ') || item.tree_title;
+  return (
+    <Card
+      component={Link}
+      to={item.link}
+      withBorder
+      radius="md"
+      padding="md"
+      aria-label={`Open escalation: ${title}`}
+      data-overdue={item.overdue || undefined}
+      style={{ borderLeft: `5px solid var(--mantine-color-${item.overdue ? 'red' : 'orange'}-6)` }}
+    >
+      <Group justify="space-between" wrap="nowrap" gap="xs" align="flex-start">
+        <Text fw={700} size="sm" style={{ overflowWrap: 'anywhere' }}>
+          {item.client_name ?? 'No client'}
+          {item.ticket_id ? ` · ticket ${item.ticket_id}` : ''}
+        </Text>
+        <Group gap={4} wrap="nowrap">
+          {item.overdue && <IconAlertTriangle size={16} color="var(--mantine-color-red-6)" aria-label="Overdue" />}
+          <Text size="sm" fw={item.overdue ? 700 : 500} c={item.overdue ? 'red' : undefined} ff="monospace">
+            {waited(waitingSeconds)}
+          </Text>
+        </Group>
+      </Group>
+      <Text size="sm" mt={4} lineClamp={3} style={{ overflowWrap: 'anywhere' }}>
+        {item.problem_summary ?? item.tree_title}
+      </Text>
+      {item.reason && (
+        <Text size="xs" c="dimmed" mt={4} lineClamp={2} style={{ overflowWrap: 'anywhere' }}>
+          Reason: {item.reason}
+        </Text>
+      )}
+      <Text size="xs" c="dimmed" mt={6}>
+        {item.technician_name ?? 'A technician'} → {item.target_user_name ?? 'team queue'}
+        {item.device ? ` · ${item.device}` : ''}
+      </Text>
+    </Card>
+  );
+}
+
+/** Escalated sessions waiting for an engineer, oldest first, live: each row (a card on a phone) opens the pickup screen. */
 export function EscalationQueuePage() {
   const [params, setParams] = useSearchParams();
   const mine = params.get('filter') === 'mine';
   const page = Math.max(1, Number(params.get('page') ?? 1) || 1);
   const queue = useEscalationQueue(mine, page);
+  const phone = useMediaQuery('(max-width: 48em)');
   const now = useNow();
   const data = queue.data;
   const pages = data ? Math.ceil(data.total / QUEUE_PAGE_SIZE) : 0;
@@ -133,6 +177,12 @@ export function EscalationQueuePage() {
         <EmptyState icon={<IconUrgent size={28} />} title="Nothing waiting">
           {mine ? 'No escalation is waiting for you personally.' : 'No session is waiting for pickup.'} New escalations appear here as they happen.
         </EmptyState>
+      ) : phone ? (
+        <Stack gap="sm" aria-label="Escalations waiting for pickup">
+          {data.items.map((item) => (
+            <QueueCard key={item.session_id} item={item} waitingSeconds={item.waiting_seconds + elapsed} />
+          ))}
+        </Stack>
       ) : (
         <Card withBorder radius="md" padding={0}>
           <Table.ScrollContainer minWidth={960}>

@@ -21,6 +21,7 @@ import {
   ThemeIcon,
   Title,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { IconBulb, IconClock, IconListCheck, IconMapPin, IconRobot, IconSparkles, IconTemplate, IconUrgent, IconUserCheck } from '@tabler/icons-react';
 import { formatDuration, type EscalationPackage, type Handoff, type SessionResponse } from '@flowpilot/contracts';
 import { Markdown } from '../../components/markdown.tsx';
@@ -286,6 +287,7 @@ export function PickupScreen({ session, userId }: { session: SessionResponse; us
   const since = handoff.data?.created_at ?? (handoff.data === null ? session.updated_at : null);
   const waiting = useSecondsSince(since);
   const own = session.user_id === userId;
+  const phone = useMediaQuery('(max-width: 48em)');
 
   const take = () =>
     pickup.mutate(undefined, {
@@ -347,18 +349,23 @@ export function PickupScreen({ session, userId }: { session: SessionResponse; us
         </Grid.Col>
       </Grid>
 
-      <Box pos="sticky" bottom={0} mt="lg" pb="md" style={{ zIndex: 5 }}>
-        <Paper withBorder shadow="lg" radius="md" p="md" style={{ borderColor: 'var(--mantine-color-teal-5)' }}>
-          <Group justify="space-between" wrap="wrap" gap="sm">
-            <Stack gap={2}>
-              <Text fw={700}>{own ? 'You escalated this session' : 'Ready to take it?'}</Text>
-              <Text size="sm" c="dimmed">
-                {own
-                  ? 'Another engineer or admin picks it up.'
-                  : `It becomes yours and you continue ${pkg?.stopped_at ? `at “${pkg.stopped_at.title}”` : 'where it stopped'}; ${session.user_name ?? 'the technician'} is told.`}
+      <Box pos="sticky" bottom={0} mt="lg" pb={phone ? 'xs' : 'md'} style={{ zIndex: 5 }}>
+        <Paper withBorder shadow="lg" radius="md" p={phone ? 'sm' : 'md'} style={{ borderColor: 'var(--mantine-color-teal-5)' }} role="region" aria-label="Pick up this session">
+          <Group justify="space-between" wrap="nowrap" gap="sm">
+            <Stack gap={2} style={{ minWidth: 0 }}>
+              <Text fw={700} size={phone ? 'sm' : undefined}>
+                {own ? 'You escalated this session' : 'Ready to take it?'}
               </Text>
+              {/* On a phone the bar stays small: the package above says where it stopped. */}
+              {!phone && (
+                <Text size="sm" c="dimmed">
+                  {own
+                    ? 'Another engineer or admin picks it up.'
+                    : `It becomes yours and you continue ${pkg?.stopped_at ? `at “${pkg.stopped_at.title}”` : 'where it stopped'}; ${session.user_name ?? 'the technician'} is told.`}
+                </Text>
+              )}
             </Stack>
-            <Button size="lg" color="teal" leftSection={<IconUserCheck size={20} />} onClick={take} loading={pickup.isPending} disabled={own}>
+            <Button size={phone ? 'md' : 'lg'} color="teal" leftSection={<IconUserCheck size={20} />} onClick={take} loading={pickup.isPending} disabled={own} style={{ flexShrink: 0 }}>
               Pick up
             </Button>
           </Group>
