@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, SCREENSHOT_DIR, screenshot, signIn, startServer, type RunningServer } from './support.ts';
+import { launchBrowser, screenshot, signIn, startServer, type RunningServer } from './support.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -111,8 +111,7 @@ describe('accounts', () => {
     await expect.poll(async () => (await admin.page.getByRole('textbox', { name: 'Invite link' }).inputValue()) !== link).toBe(true);
     const second = await admin.page.getByRole('textbox', { name: 'Invite link' }).inputValue();
     await admin.page.setViewportSize({ width: 390, height: 844 });
-    await admin.page.getByRole('heading', { name: 'Invite links' }).scrollIntoViewIfNeeded();
-    await admin.page.screenshot({ path: path.join(SCREENSHOT_DIR, 'accounts-invite-link-390.png') });
+    await screenshot(admin.page, 'accounts-invite-link-390');
     const phone = await newPage(390);
     await phone.page.goto(second);
     await phone.page.getByTestId('invite-team').waitFor();
