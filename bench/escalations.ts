@@ -823,21 +823,21 @@ async function main(): Promise<EscalationsResult> {
     }
     if (!EMAILS) await db.query(`insert into team_integrations (team_id, email_enabled) values ($1, false)`, [engineer.team_id]);
     // Who an escalation to the queue reaches (handoffs.repository activeMembers), and whether tokens minted now are accepted.
-    const { rows: staff } = await db.query<{ id: string; team_id: string; role: 'engineer' | 'admin'; escalation_emails: boolean; valid_after: Date | null }>(
-      `select id, team_id, role, escalation_emails, tokens_valid_after as valid_after from users
+    const { rows: staff } = await db.query<{ id: string; team_id: string; role: 'engineer' | 'admin'; escalation_emails: boolean; valid_after: Date | null; token_version: number }>(
+      `select id, team_id, role, escalation_emails, tokens_valid_after as valid_after, token_version from users
         where team_id = $1 and is_active and role in ('engineer', 'admin') and id <> $2 order by full_name`,
       [engineer.team_id, tech.id],
     );
     if (staff.length !== RECIPIENTS || !staff.every((s) => s.escalation_emails)) throw new Error(`${staff.length} recipients of an escalation, expected ${RECIPIENTS} (all wanting emails)`);
-    const { rows: valid } = await db.query<{ valid_after: Date | null }>(`select tokens_valid_after as valid_after from users where id = $1`, [tech.id]);
+    const { rows: valid } = await db.query<{ valid_after: Date | null; token_version: number }>(`select tokens_valid_after as valid_after, token_version from users where id = $1`, [tech.id]);
     // authenticate() refuses tokens issued (iat, whole seconds) before tokens_valid_after.
     const cutoff = Math.max(...[...staff.map((s) => s.valid_after), valid[0]!.valid_after].map((d) => (d ? Math.floor(d.getTime() / 1000) : 0)));
     while (Math.floor(Date.now() / 1000) < cutoff) await sleep(200);
 
-    // sign() sets iat to now and takes the user, team and role as the guard checks them.
+    // sign() sets iat to now and takes the user, team, role and token version as the guard checks them.
     const accessTokens = new AccessTokens(JWT_SECRET);
-    const techToken = await accessTokens.sign({ userId: tech.id, teamId: tech.team_id, role: 'technician' });
-    const staffTokens = () => Promise.all(Array.from({ length: STREAM_STEPS.at(-1)! }, (_, i) => staff[i % staff.length]!).map(async (s) => ({ userId: s.id, token: await accessTokens.sign({ userId: s.id, teamId: s.team_id, role: s.role }) })));
+    const techToken = await accessTokens.sign({ userId: tech.id, teamId: tech.team_id, role: 'technician', version: valid[0]!.token_version });
+    const staffTokens = () => Promise.all(Array.from({ length: STREAM_STEPS.at(-1)! }, (_, i) => staff[i % staff.length]!).map(async (s) => ({ userId: s.id, token: await accessTokens.sign({ userId: s.id, teamId: s.team_id, role: s.role, version: s.token_version }) })));
     for (const [who, token] of [['technician', techToken], ['engineer', (await staffTokens())[0]!.token]] as const) {
       const me = await fetch(`${appUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });
       if (!me.ok) throw new Error(`a minted ${who} token is refused: HTTP ${me.status}: ${await me.text()}`);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fastifyFormbody from '@fastify/formbody';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
@@ -9,9 +9,10 @@ import { registerApiDocs } from './lib/api-docs.ts';
 import { registerAuthGuard } from './lib/auth-guard.ts';
 import { registerErrorHandler } from './lib/error-handler.ts';
 import { registerMetrics } from './lib/metrics.ts';
-import { AccessTokens } from './lib/tokens.ts';
+import { AccessTokens, DerivedTokens, urlWithoutSecrets } from './lib/tokens.ts';
 import { registerWebApp } from './lib/web-app.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
+import { createAuthJobs } from './modules/auth/auth.jobs.ts';
 import { createAuthService, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './modules/auth/auth.service.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { teamRoutes } from './modules/team/team.routes.ts';
@@ -75,11 +76,23 @@ export const LOG_REDACT_PATHS = [
   '*.access_token',
   '*.refresh_token',
   '*.invite_code',
+  '*.token',
   '*.secret',
   '*.private_key',
   '*.client_secret',
   '*.integration_code',
 ];
+
+/** How a request shows in the log: Fastify's fields, with the secrets of links (reset tokens, invite codes) taken out of the URL. */
+export const LOG_SERIALIZERS = {
+  req: (req: FastifyRequest) => ({
+    method: req.method,
+    url: urlWithoutSecrets(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }),
+};
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -90,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? {
       level: config.logLevel,
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      serializers: LOG_SERIALIZERS,
     },
     bodyLimit: BODY_LIMIT_BYTES,
     // Fastify takes a hop count too; its types only list booleans and addresses.
@@ -111,13 +125,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT_BYTES });
   await registerApiDocs(app);
-  registerMetrics(app);
+  registerMetrics(app, { token: config.metricsToken });
 
   const tokens = new AccessTokens(config.jwtSecret);
   const db = database.db;
   registerAuthGuard(app, { db, tokens });
 
-  const auth = createAuthService({ db, tokens, loginLimits: options.loginLimits ?? DEFAULT_LOGIN_LIMITS });
+  const derived = new DerivedTokens(config.jwtSecret);
   const users = createUsersService({ db });
   const team = createTeamService({ db });
   const trees = createTreesService({ db, log: app.log });
@@ -130,6 +144,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => jobs.stop());
   const mailer = options.mailer ?? createMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), from: config.emailFrom });
   app.addHook('onClose', async () => mailer.close());
+  const auth = createAuthService({ db, tokens, derived, jobs, loginLimits: options.loginLimits ?? DEFAULT_LOGIN_LIMITS });
+  const authJobs = createAuthJobs({ db, mailer, derived, publicUrl: config.publicUrl, log: app.log });
+  await jobs.work('auth.password_reset', (data) => authJobs.sendPasswordReset(data), { concurrency: 2 });
   const integrations = createIntegrationsService({
     db,
     box: new SecretBox(config.encryptionKey),

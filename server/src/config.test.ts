@@ -22,6 +22,12 @@ describe('config', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('METRICS_TOKEN: unset leaves /metrics open; set, it is the token /metrics asks for', () => {
+    expect(loadConfig({}, dir()).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: '  ' }, dir()).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: ' prometheus-scrape-token-1 ' }, dir()).metricsToken).toBe('prometheus-scrape-token-1');
+  });
+
   it('generates JWT_SECRET once on the embedded database and keeps it in DATA_DIR', () => {
     const cwd = dir();
     const first = loadConfig({}, cwd);
@@ -47,6 +53,7 @@ describe('config', () => {
     ['SMTP_URL', 'not a url', 'SMTP_URL'],
     ['ALLOW_PRIVATE_NETWORK_TARGETS', 'sometimes', 'ALLOW_PRIVATE_NETWORK_TARGETS'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['METRICS_TOKEN', 'too-short', 'METRICS_TOKEN'],
   ])('a bad %s (%s) stops start-up naming the setting', (name, value, named) => {
     let error: unknown;
     try {

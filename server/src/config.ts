@@ -73,6 +73,9 @@ const EnvSchema = z.object({
       ctx.addIssue({ code: 'custom', message: 'expected false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs' });
       return z.NEVER;
     }),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters',
+  }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST: optionalString,
 });
@@ -102,6 +105,8 @@ export interface Config {
   /** Fastify's trustProxy: false, how many proxies sit in front, or which addresses are proxies. */
   trustProxy: boolean | number | string;
   logLevel: string;
+  /** When set, `/metrics` answers only requests with `Authorization: Bearer <this>`; unset, it is open (for a scraper inside the network). */
+  metricsToken: string | undefined;
   /** Folder of the built web app, served at `/` when it holds an index.html. */
   webDist: string | undefined;
 }
@@ -161,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     allowPrivateNetworkTargets: e.ALLOW_PRIVATE_NETWORK_TARGETS,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
     webDist,
   });
 }

@@ -68,6 +68,7 @@ export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
     allowPrivateNetworkTargets: false,
     trustProxy: false,
     logLevel: 'silent',
+    metricsToken: undefined,
     webDist: undefined,
     ...overrides,
   });

@@ -120,9 +120,9 @@ describe('app shell by role', () => {
     await reset.getByRole('button', { name: 'Set password' }).click();
     await reset.waitFor({ state: 'hidden' });
 
-    await page.getByRole('button', { name: 'Create invite code' }).click();
-    const code = await page.getByTestId('invite-code').innerText();
-    expect(code.length).toBeGreaterThan(10);
+    await page.getByRole('button', { name: 'Create invite link' }).click();
+    const link = await page.getByRole('textbox', { name: 'Invite link' }).inputValue();
+    expect(link).toMatch(/\/register\?invite=[\w-]{10,}$/);
     await screenshot(page, 'admin-users');
 
     await page.getByRole('button', { name: 'Account menu' }).click();

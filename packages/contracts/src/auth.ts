@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Email, FullName, Password } from './users.ts';
+import { Email, FullName, Password, Role } from './users.ts';
 
 export const RegisterBody = z
   .object({
@@ -57,3 +57,33 @@ export const ChangePasswordBody = z
   })
   .meta({ id: 'ChangePasswordBody' });
 export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
+
+export const InviteCodeParams = z.object({ code: z.string().trim().min(1).max(200).describe('The invite code from the link') });
+export type InviteCodeParams = z.infer<typeof InviteCodeParams>;
+
+/** What an invite link offers, shown before the person registers. */
+export const InvitePreviewResponse = z
+  .object({
+    team_name: z.string().describe('The team the invite joins'),
+    role: Role.describe('The role the new account gets'),
+    expires_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'InvitePreview' });
+export type InvitePreviewResponse = z.infer<typeof InvitePreviewResponse>;
+
+export const ForgotPasswordBody = z.object({ email: Email }).meta({ id: 'ForgotPasswordBody' });
+export type ForgotPasswordBody = z.infer<typeof ForgotPasswordBody>;
+
+/** The same answer whether or not an account has this email, so nobody can find out which emails have accounts. */
+export const ForgotPasswordResponse = z
+  .object({ message: z.string().describe('What happens next, in words for the user') })
+  .meta({ id: 'ForgotPasswordResponse' });
+export type ForgotPasswordResponse = z.infer<typeof ForgotPasswordResponse>;
+
+export const ResetPasswordBody = z
+  .object({
+    token: z.string().trim().min(1, 'The reset link is incomplete').max(200).describe('The token from the reset link'),
+    password: Password,
+  })
+  .meta({ id: 'ResetPasswordBody' });
+export type ResetPasswordBody = z.infer<typeof ResetPasswordBody>;

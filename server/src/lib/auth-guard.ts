@@ -113,9 +113,7 @@ export async function authenticate(request: FastifyRequest, deps: { db: Db; toke
   if (!claims) throw unauthorized('Invalid or expired access token');
   const row = await signedInLoader(deps.db)(claims.userId);
   if (!row || !row.is_active || row.team_id !== claims.teamId) throw unauthorized('This account is no longer active');
-  // Whole seconds, as JWTs count them: a token issued in the second of the cut-off still counts.
-  if (row.tokens_valid_after && (claims.issuedAt ?? 0) < Math.floor(row.tokens_valid_after.getTime() / 1000)) {
-    throw unauthorized('This sign-in has ended; sign in again');
-  }
+  // A sign-out everywhere, a password change or reset bumps the version: every token issued before is dead at once.
+  if (claims.version !== row.token_version) throw unauthorized('This sign-in has ended; sign in again');
   return toAuthUser(row);
 }

@@ -14,6 +14,7 @@ export const QUEUES = [
   'documentation.summarize',
   'handoff.package',
   'handoff.remind',
+  'auth.password_reset',
 ] as const;
 export type QueueName = (typeof QUEUES)[number];
 
@@ -27,6 +28,12 @@ export interface JobData {
   'handoff.package': { handoffId: string };
   /** One step of the escalation chain: re-announce a handoff nobody picked up yet. */
   'handoff.remind': { handoffId: string; step: number; notify: 'target' | 'engineers' | 'admins' };
+  /**
+   * Email a password reset link to the account with this email, if there is an active one
+   * (decided here, not in the request, so the request answers alike for every email). The
+   * link's token is derived from `resetId`; only its hash is stored.
+   */
+  'auth.password_reset': { resetId: string; email: string; requestedAt: string };
 }
 
 /** How many times a failing job is tried again (with backoff) before pg-boss gives it up as failed. */
@@ -42,6 +49,7 @@ export const JOB_EXPIRE_SECONDS: Record<QueueName, number> = {
   'documentation.summarize': 300,
   'handoff.package': 300,
   'handoff.remind': 120,
+  'auth.password_reset': 120,
 };
 
 export type JobHandler<N extends QueueName> = (data: JobData[N], job: Job<JobData[N]>) => Promise<void>;

@@ -1,8 +1,20 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { unauthorized } from './errors.ts';
+import { secretsEqual } from './tokens.ts';
 
-/** Prometheus metrics at `/metrics`: process defaults plus request counts and latencies by route. */
-export function registerMetrics(app: FastifyInstance): Registry {
+/** Whether a request carries `Authorization: Bearer <token>` (compared in constant time). */
+function bearerMatches(request: FastifyRequest, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return match?.[1] !== undefined && secretsEqual(match[1], token);
+}
+
+/**
+ * Prometheus metrics at `/metrics`: process defaults plus request counts and
+ * latencies by route. Open by default (a scraper inside the network); with
+ * `token` (METRICS_TOKEN) only a request bearing it is answered.
+ */
+export function registerMetrics(app: FastifyInstance, opts: { token?: string | undefined } = {}): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'flowpilot_' });
   const labelNames = ['method', 'route', 'status_code'] as const;
@@ -29,7 +41,10 @@ export function registerMetrics(app: FastifyInstance): Registry {
     duration.observe(labels, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (opts.token !== undefined && !bearerMatches(request, opts.token)) {
+      throw unauthorized('The metrics need a token: send Authorization: Bearer <METRICS_TOKEN>');
+    }
     reply.type(registry.contentType);
     return registry.metrics();
   });

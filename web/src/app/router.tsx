@@ -5,6 +5,9 @@ import type { Role } from '@flowpilot/contracts';
 import { hasRole, useAuth } from '../lib/auth.tsx';
 import { AppLayout } from './layout/app-layout.tsx';
 import { LoginPage } from '../features/auth/login-page.tsx';
+import { RegisterPage } from '../features/auth/register-page.tsx';
+import { ForgotPasswordPage } from '../features/auth/forgot-password-page.tsx';
+import { ResetPasswordPage } from '../features/auth/reset-password-page.tsx';
 import { HomePage } from '../features/home/home-page.tsx';
 import { TreesPage } from '../features/trees/trees-page.tsx';
 import { TreeViewPage } from '../features/trees/tree-view-page.tsx';
@@ -41,6 +44,9 @@ const router = createBrowserRouter(
   createRoutesFromElements(
     <>
       <Route path="/login" element={<LoginPage />} />
+      <Route path="/register" element={<RegisterPage />} />
+      <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route
         element={
           <RequireAuth>

@@ -1,12 +1,14 @@
 import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Role, UserResponse } from '@flowpilot/contracts';
+import type { RegisterBody, Role, UserResponse } from '@flowpilot/contracts';
 import { api } from './api.ts';
 
 interface AuthState {
   user: UserResponse | null;
   loading: boolean;
   login(email: string, password: string): Promise<void>;
+  /** Creates the account (joining an invite's team, or a new team) and signs in as it. */
+  register(body: RegisterBody): Promise<void>;
   logout(): Promise<void>;
 }
 
@@ -41,6 +43,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     loading: me.isPending,
     async login(email, password) {
       await api.login(email, password);
+      await queryClient.refetchQueries({ queryKey: meQueryKey });
+    },
+    async register(body) {
+      await api.request<UserResponse>('POST', '/auth/register', body, { auth: false });
+      await api.login(body.email, body.password);
       await queryClient.refetchQueries({ queryKey: meQueryKey });
     },
     logout: () => api.logout(),

@@ -33,6 +33,11 @@ export const users = pgTable(
     is_active: boolean('is_active').notNull().default(true),
     /** Access tokens issued before this moment are refused (password change, sign-out everywhere, deactivation). */
     tokens_valid_after: timestamp('tokens_valid_after', { withTimezone: true }),
+    /**
+     * Carried by every access token (claim `ver`) and bumped when all the user's sign-ins end:
+     * a token with another number is refused at once, whatever the clocks say.
+     */
+    token_version: integer('token_version').notNull().default(0),
     /** The user's choice: an email for each escalation sent to them. */
     escalation_emails: boolean('escalation_emails').notNull().default(true),
     ...timestamps,
@@ -87,6 +92,25 @@ export const invites = pgTable(
     created_at: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('invites_code_hash_key').on(t.code_hash), index('invites_team_idx').on(t.team_id)],
+);
+
+/**
+ * Password reset links sent by email. Only the token's hash is stored; a link
+ * works once and until it expires.
+ */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    user_id: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    token_hash: text('token_hash').notNull(),
+    expires_at: timestamp('expires_at', { withTimezone: true }).notNull(),
+    used_at: timestamp('used_at', { withTimezone: true }),
+    created_at: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('password_resets_hash_key').on(t.token_hash), index('password_resets_user_idx').on(t.user_id)],
 );
 
 /**

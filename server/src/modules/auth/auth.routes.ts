@@ -2,11 +2,16 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   ChangePasswordBody,
+  ForgotPasswordBody,
+  ForgotPasswordResponse,
+  InviteCodeParams,
+  InvitePreviewResponse,
   LoginFormBody,
   LoginJsonBody,
   LogoutBody,
   RefreshBody,
   RegisterBody,
+  ResetPasswordBody,
   TokenResponse,
   UserResponse,
 } from '@flowpilot/contracts';
@@ -29,6 +34,51 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
       },
     },
     async (request, reply) => reply.status(201).send(await auth.register(request.body)),
+  );
+
+  app.get(
+    '/auth/invites/:code',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'What an invite link offers (team name and role), before registering; 404 says why it cannot be used',
+        params: InviteCodeParams,
+        response: { 200: InvitePreviewResponse, ...errors(404, 422) },
+      },
+    },
+    async (request) => auth.previewInvite(request.params.code),
+  );
+
+  app.post(
+    '/auth/password/forgot',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Email a single-use password reset link; the answer is the same whether or not the email has an account',
+        body: ForgotPasswordBody,
+        response: { 202: ForgotPasswordResponse, ...errors(422, 429) },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await auth.forgotPassword(request.body.email, request.ip)),
+  );
+
+  app.post(
+    '/auth/password/reset',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Set a new password with the token of a reset link (once); every sign-in of the account ends',
+        body: ResetPasswordBody,
+        response: { 204: z.null().describe('Password changed'), ...errors(400, 422) },
+      },
+    },
+    async (request, reply) => {
+      await auth.resetPassword(request.body);
+      return reply.status(204).send(null);
+    },
   );
 
   app.post(

@@ -111,20 +111,47 @@ describe.each(DB_KINDS)('auth on %s', (kind) => {
     expect((await post('/api/v1/auth/refresh', { refresh_token: other.refresh_token })).statusCode).toBe(200);
   });
 
-  it('two refreshes with the same token at once (two tabs) both succeed, in the same family', async () => {
+  it('ten refreshes with the same token at once (tabs) all answer the one successor: the family never forks', async () => {
     const first = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
-    const results = await Promise.all([
-      post('/api/v1/auth/refresh', { refresh_token: first.refresh_token }),
-      post('/api/v1/auth/refresh', { refresh_token: first.refresh_token }),
-    ]);
-    expect(results.map((r) => r.statusCode)).toEqual([200, 200]);
-    const [a, b] = results.map((r) => r.json());
-    expect(a.refresh_token).not.toBe(b.refresh_token);
-    // A replay of the old token after the grace period still ends both.
+    const results = await Promise.all(Array.from({ length: 10 }, () => post('/api/v1/auth/refresh', { refresh_token: first.refresh_token })));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+    const pairs = results.map((r) => r.json());
+    const successors = new Set(pairs.map((p) => p.refresh_token));
+    expect(successors.size).toBe(1);
+    const [successor] = [...successors];
+    expect(successor).not.toBe(first.refresh_token);
+    // One row was added to the family: the login's token and its one successor.
+    const family = await t.database.db
+      .select({ family: schema.refreshTokens.family_id })
+      .from(schema.refreshTokens)
+      .where(eq(schema.refreshTokens.token_hash, hashOpaqueToken(first.refresh_token)));
+    const rows = await t.database.db.select().from(schema.refreshTokens).where(eq(schema.refreshTokens.family_id, family[0]!.family));
+    expect(rows).toHaveLength(2);
+    // Every answer's access token works.
+    for (const p of pairs) expect((await t.request({ method: 'GET', url: '/api/v1/auth/me', token: p.access_token })).statusCode).toBe(200);
+    // The successor rotates on as usual.
+    const next = await post('/api/v1/auth/refresh', { refresh_token: successor });
+    expect(next.statusCode).toBe(200);
+    // A replay of the first token after the grace ends the whole family, the newest token included.
     await ageRotation(first.refresh_token, REFRESH_REUSE_GRACE_SECONDS + 5);
+    const replay = await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token });
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json().detail).toMatch(/already used/);
+    expect((await post('/api/v1/auth/refresh', { refresh_token: successor })).statusCode).toBe(401);
+    expect((await post('/api/v1/auth/refresh', { refresh_token: next.json().refresh_token })).statusCode).toBe(401);
+  });
+
+  it('a token presented again within the grace (a lost answer) gets the same successor, not a new branch', async () => {
+    const first = (await post('/api/v1/auth/login/json', { email: 'tech@flowpilot.test', password: 'flowpilot-tech' })).json();
+    const a = (await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token })).json();
+    await ageRotation(first.refresh_token, REFRESH_REUSE_GRACE_SECONDS - 10);
+    const again = await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().refresh_token).toBe(a.refresh_token);
+    // After the grace the same replay is a theft.
+    await ageRotation(first.refresh_token, REFRESH_REUSE_GRACE_SECONDS + 1);
     expect((await post('/api/v1/auth/refresh', { refresh_token: first.refresh_token })).statusCode).toBe(401);
     expect((await post('/api/v1/auth/refresh', { refresh_token: a.refresh_token })).statusCode).toBe(401);
-    expect((await post('/api/v1/auth/refresh', { refresh_token: b.refresh_token })).statusCode).toBe(401);
   });
 
   it('refuses an unknown refresh token', async () => {
@@ -143,9 +170,9 @@ describe.each(DB_KINDS)('auth on %s', (kind) => {
     const a = (await post('/api/v1/auth/login/json', { email: 'engineer@flowpilot.test', password: 'flowpilot-engineer' })).json();
     const b = (await post('/api/v1/auth/login/json', { email: 'engineer@flowpilot.test', password: 'flowpilot-engineer' })).json();
     expect((await t.request({ method: 'POST', url: '/api/v1/auth/logout', token: a.access_token })).statusCode).toBe(422);
-    // Tokens carry whole seconds: let the second of issue pass.
-    await new Promise((r) => setTimeout(r, 1100));
+    // At once: access tokens issued a moment ago (the same second) are cut too.
     expect((await post('/api/v1/auth/logout', { all_devices: true }, a.access_token)).statusCode).toBe(204);
+    expect((await t.request({ method: 'GET', url: '/api/v1/auth/me', token: a.access_token })).statusCode).toBe(401);
     expect((await post('/api/v1/auth/refresh', { refresh_token: a.refresh_token })).statusCode).toBe(401);
     expect((await post('/api/v1/auth/refresh', { refresh_token: b.refresh_token })).statusCode).toBe(401);
     const me = await t.request({ method: 'GET', url: '/api/v1/auth/me', token: b.access_token });
@@ -256,7 +283,11 @@ describe.each(DB_KINDS)('passwords on %s', (kind) => {
       body: { current_password: 'flowpilot-engineer', new_password: 'a-brand-new-secret', refresh_token: here.refresh_token },
     });
     expect(changed.statusCode).toBe(204);
-    expect((await t.request({ method: 'POST', url: '/api/v1/auth/refresh', body: { refresh_token: here.refresh_token } })).statusCode).toBe(200);
+    // Every access token is cut at once; this device keeps its refresh token and gets a new one with it.
+    expect((await t.request({ method: 'GET', url: '/api/v1/auth/me', token: elsewhere.access_token })).statusCode).toBe(401);
+    const renewed = await t.request({ method: 'POST', url: '/api/v1/auth/refresh', body: { refresh_token: here.refresh_token } });
+    expect(renewed.statusCode).toBe(200);
+    expect((await t.request({ method: 'GET', url: '/api/v1/auth/me', token: renewed.json().access_token })).statusCode).toBe(200);
     expect((await t.request({ method: 'POST', url: '/api/v1/auth/refresh', body: { refresh_token: elsewhere.refresh_token } })).statusCode).toBe(401);
     expect((await t.request({ method: 'POST', url: '/api/v1/auth/login/json', body: { email: 'engineer@flowpilot.test', password: 'flowpilot-engineer' } })).statusCode).toBe(401);
     await t.login('engineer@flowpilot.test', 'a-brand-new-secret');
@@ -287,7 +318,12 @@ describe.each(DB_KINDS)('passwords on %s', (kind) => {
     expect(reset.statusCode).toBe(200);
     expect(reset.json()).not.toHaveProperty('password');
     expect((await t.request({ method: 'POST', url: '/api/v1/auth/refresh', body: { refresh_token: pair.refresh_token } })).statusCode).toBe(401);
-    await t.login('forgetful@flowpilot.test', 'temporary-123');
+    // Their access token is cut at once, not when it expires.
+    const me = await t.request({ method: 'GET', url: '/api/v1/auth/me', token: pair.access_token });
+    expect(me.statusCode).toBe(401);
+    expect(me.json().detail).toMatch(/sign-in has ended/);
+    const fresh = await t.login('forgetful@flowpilot.test', 'temporary-123');
+    expect((await t.request({ method: 'GET', url: '/api/v1/auth/me', token: fresh })).statusCode).toBe(200);
   });
 
   it('housekeeping drops spent counters and dead refresh tokens, but keeps rotated ones for replay detection', async () => {

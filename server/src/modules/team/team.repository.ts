@@ -74,3 +74,17 @@ export async function deleteOpenInvite(db: Db, teamId: string, id: string): Prom
     .returning({ id: invites.id });
   return rows.length > 0;
 }
+
+/** An invite by its code's hash, whatever its state, with its team's name and whether it has expired (by the database's clock). */
+export async function findInviteWithTeam(
+  db: Db,
+  codeHash: string,
+): Promise<(InviteRow & { team_name: string; expired: boolean }) | undefined> {
+  const [row] = await db
+    .select({ invite: invites, team_name: teams.name, expired: sql<boolean>`${invites.expires_at} <= now()` })
+    .from(invites)
+    .innerJoin(teams, eq(teams.id, invites.team_id))
+    .where(eq(invites.code_hash, codeHash))
+    .limit(1);
+  return row && { ...row.invite, team_name: row.team_name, expired: row.expired };
+}

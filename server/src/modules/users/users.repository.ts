@@ -89,7 +89,8 @@ export async function lockActiveAdmins(db: Db, teamId: string): Promise<string[]
   return rows.map((r) => r.id);
 }
 
-/** Holds the user row against a concurrent change (FOR SHARE) until the transaction ends. */
-export async function lockForShare(db: Db, id: string): Promise<void> {
-  await db.select({ id: users.id }).from(users).where(eq(users.id, id)).for('share');
+/** Reads the user row and holds it against a concurrent change (FOR SHARE) until the transaction ends. */
+export async function findForShare(db: Db, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).for('share');
+  return row;
 }

@@ -48,7 +48,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
       schema: {
         tags,
         security,
-        summary: 'Change a user’s role, name or active state (admin); deactivating signs them out everywhere',
+        summary: 'Change a user’s role, name, active state or password (admin); deactivating or a new password signs them out everywhere at once',
         params: IdParams,
         body: UpdateUserBody,
         response: { 200: UserResponse, ...errors(400, 401, 403, 404, 409, 422) },

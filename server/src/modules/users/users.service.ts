@@ -73,7 +73,9 @@ export function createUsersService({ db }: { db: Db }) {
           ...(passwordHash !== undefined && { password_hash: passwordHash }),
         });
         if (!updated) throw notFound('User');
+        // Every sign-in ends at once: refresh tokens revoked, access tokens refused from this commit on.
         if (body.is_active === false || passwordHash !== undefined) await authRepo.revokeAllForUser(tx, id);
+        if (passwordHash !== undefined) await authRepo.spendPasswordResets(tx, id);
         return updated;
       });
       return toUserResponse(row);

@@ -182,7 +182,7 @@ describe.each(DB_KINDS)('users and team on %s', (kind) => {
         body: { email: 'joiner2@flowpilot.test', password: 'joining-now', full_name: 'Jo Two', invite_code },
       });
       expect(again.statusCode).toBe(400);
-      expect(again.json().detail).toMatch(/invite code is not valid/);
+      expect(again.json().detail).toMatch(/This invite link has already been used/);
       // A failed registration leaves no account behind.
       expect((await t.request({ method: 'POST', url: '/api/v1/auth/login/json', body: { email: 'joiner2@flowpilot.test', password: 'joining-now' } })).statusCode).toBe(401);
     });

@@ -4,7 +4,6 @@ import {
   Alert,
   Badge,
   Button,
-  Code,
   CopyButton,
   Group,
   Modal,
@@ -17,7 +16,6 @@ import {
   Text,
   TextInput,
   Title,
-  Tooltip,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
@@ -190,45 +188,65 @@ function UserRow({ user, isSelf, onResetPassword }: { user: UserResponse; isSelf
   );
 }
 
+/** The link a new colleague opens to register into the team with the invite's role. */
+const inviteLink = (code: string) => `${window.location.origin}/register?invite=${encodeURIComponent(code)}`;
+
 function InvitesPanel() {
   const invites = useInvites();
   const create = useCreateInvite();
   const revoke = useRevokeInvite();
   const [role, setRole] = useState<Role>('technician');
-  const [code, setCode] = useState<string | null>(null);
+  const [created, setCreated] = useState<{ link: string; role: Role } | null>(null);
   return (
     <Paper withBorder p="lg" radius="md">
       <Title order={4} mb={4}>
-        Invite codes
+        Invite links
       </Title>
       <Text size="sm" c="dimmed" mb="md">
-        A code lets one person register into this team with the chosen role. It works once and expires after 7 days.
+        An invite link lets one person create their account in this team with the chosen role. It works once and expires after 7 days.
       </Text>
       <Group align="flex-end">
         <Select label="Role" data={roleOptions} value={role} onChange={(v) => v && setRole(v as Role)} allowDeselect={false} w={180} />
         <Button
           loading={create.isPending}
           onClick={async () => {
-            const invite = await create.mutateAsync({ role });
-            setCode(invite.invite_code);
+            try {
+              const invite = await create.mutateAsync({ role });
+              setCreated({ link: inviteLink(invite.invite_code), role: invite.role });
+            } catch (err) {
+              notifications.show({ color: 'red', title: 'No invite created', message: (err as Error).message });
+            }
           }}
         >
-          Create invite code
+          Create invite link
         </Button>
       </Group>
-      {code && (
-        <Alert color="blue" mt="md" title="New invite code (shown once)">
-          <Group gap="xs">
-            <Code fz="sm" data-testid="invite-code">
-              {code}
-            </Code>
-            <CopyButton value={code}>
+      {created && (
+        <Alert color="blue" mt="md" title={`Invite link for a new ${ROLE_LABEL[created.role].toLowerCase()} (shown once)`}>
+          <Text size="sm" mb="xs">
+            Send it to the person you invite. Whoever opens it first can join your team.
+          </Text>
+          <Group gap="xs" wrap="nowrap" align="center">
+            <TextInput
+              readOnly
+              value={created.link}
+              aria-label="Invite link"
+              data-testid="invite-link"
+              style={{ flex: 1, minWidth: 0 }}
+              onFocus={(e) => e.currentTarget.select()}
+              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 'var(--mantine-font-size-xs)' } }}
+            />
+            <CopyButton value={created.link}>
               {({ copied, copy }) => (
-                <Tooltip label={copied ? 'Copied' : 'Copy'}>
-                  <ActionIcon variant="subtle" onClick={copy} aria-label="Copy invite code">
-                    {copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
-                  </ActionIcon>
-                </Tooltip>
+                <Button
+                  variant={copied ? 'light' : 'filled'}
+                  color={copied ? 'teal' : 'blue'}
+                  leftSection={copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
+                  onClick={copy}
+                  aria-label="Copy invite link"
+                >
+                  {copied ? 'Copied' : 'Copy'}
+                </Button>
               )}
             </CopyButton>
           </Group>

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { Navigate, useLocation, useNavigate } from 'react-router';
-import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
+import { Alert, Anchor, Button, Group, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconAlertCircle, IconLock } from '@tabler/icons-react';
+import { IconAlertCircle, IconCircleCheck, IconLock } from '@tabler/icons-react';
 import { ApiError } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
-import { Logo } from '../../components/logo.tsx';
+import { AuthShell } from './auth-shell.tsx';
 
 function messageFor(error: unknown): { title: string; text: string; locked: boolean } {
   if (error instanceof ApiError) {
@@ -21,7 +21,8 @@ export function LoginPage() {
   const { user, login } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
-  const from = (location.state as { from?: string } | null)?.from ?? '/';
+  const state = location.state as { from?: string; notice?: string } | null;
+  const from = state?.from ?? '/';
   const [error, setError] = useState<unknown>(null);
   const [submitting, setSubmitting] = useState(false);
   const form = useForm({
@@ -49,49 +50,57 @@ export function LoginPage() {
   const problem = error ? messageFor(error) : null;
 
   return (
-    <Center mih="100vh" p="md" bg="var(--mantine-color-body)">
-      <Stack w="100%" maw={400} gap="lg">
-        <Center>
-          <Logo size={36} />
-        </Center>
-        <Paper withBorder shadow="sm" p="xl" radius="md">
-          <form onSubmit={submit} noValidate>
-            <Stack>
-              <div>
-                <Title order={2} size="h3">
-                  Sign in
-                </Title>
-                <Text c="dimmed" size="sm">
-                  Guided troubleshooting and escalations for your help desk.
-                </Text>
-              </div>
-              {problem && (
-                <Alert
-                  role="alert"
-                  color={problem.locked ? 'orange' : 'red'}
-                  title={problem.title}
-                  icon={problem.locked ? <IconLock size={18} /> : <IconAlertCircle size={18} />}
-                >
-                  {problem.text}
-                </Alert>
-              )}
-              <TextInput
-                label="Email"
-                type="email"
-                autoComplete="username"
-                placeholder="you@company.com"
-                data-autofocus
-                autoFocus
-                {...form.getInputProps('email')}
-              />
-              <PasswordInput label="Password" autoComplete="current-password" {...form.getInputProps('password')} />
-              <Button type="submit" loading={submitting} fullWidth>
-                Sign in
-              </Button>
-            </Stack>
-          </form>
-        </Paper>
-      </Stack>
-    </Center>
+    <AuthShell
+      title="Sign in"
+      subtitle="Guided troubleshooting and escalations for your help desk."
+      footer={
+        <>
+          New to FlowPilot?{' '}
+          <Anchor component={Link} to="/register">
+            Create a team
+          </Anchor>
+        </>
+      }
+    >
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          {state?.notice && !problem && (
+            <Alert role="status" color="green" icon={<IconCircleCheck size={18} />} title="Password changed">
+              {state.notice}
+            </Alert>
+          )}
+          {problem && (
+            <Alert
+              role="alert"
+              color={problem.locked ? 'orange' : 'red'}
+              title={problem.title}
+              icon={problem.locked ? <IconLock size={18} /> : <IconAlertCircle size={18} />}
+            >
+              {problem.text}
+            </Alert>
+          )}
+          <TextInput
+            label="Email"
+            type="email"
+            autoComplete="username"
+            placeholder="you@company.com"
+            data-autofocus
+            autoFocus
+            {...form.getInputProps('email')}
+          />
+          <Stack gap={4}>
+            <PasswordInput label="Password" autoComplete="current-password" {...form.getInputProps('password')} />
+            <Group justify="flex-end">
+              <Anchor component={Link} to="/forgot-password" state={{ email: form.values.email.trim() }} size="sm">
+                Forgot password?
+              </Anchor>
+            </Group>
+          </Stack>
+          <Button type="submit" loading={submitting} fullWidth>
+            Sign in
+          </Button>
+        </Stack>
+      </form>
+    </AuthShell>
   );
 }
