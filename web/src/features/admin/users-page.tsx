@@ -18,7 +18,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconCheck, IconCopy, IconTrash, IconUserPlus } from '@tabler/icons-react';
 import { ROLES, type Role, type UserResponse } from '@flowpilot/contracts';
@@ -125,7 +125,8 @@ function ResetPasswordModal({ user, onClose }: { user: UserResponse | null; onCl
   );
 }
 
-function UserRow({ user, isSelf, onResetPassword }: { user: UserResponse; isSelf: boolean; onResetPassword: () => void }) {
+/** A member's role, status and actions: one table row on a desk, one card on a phone. */
+function UserRow({ user, isSelf, onResetPassword, asCard }: { user: UserResponse; isSelf: boolean; onResetPassword: () => void; asCard: boolean }) {
   const update = useUpdateUser();
   const change = async (body: Parameters<typeof update.mutateAsync>[0]['body'], done: string) => {
     try {
@@ -135,55 +136,70 @@ function UserRow({ user, isSelf, onResetPassword }: { user: UserResponse; isSelf
       notifications.show({ color: 'red', title: 'Not changed', message: (err as Error).message });
     }
   };
+  const who = (
+    <>
+      <Text fw={500} size="sm">
+        {user.full_name} {isSelf && <Badge size="xs" variant="light">you</Badge>}
+      </Text>
+      <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+        {user.email}
+      </Text>
+    </>
+  );
+  const role = (
+    <Select
+      aria-label={`Role of ${user.full_name}`}
+      size="xs"
+      data={roleOptions}
+      value={user.role}
+      allowDeselect={false}
+      disabled={update.isPending}
+      onChange={(r) => r && r !== user.role && change({ role: r as Role }, `${user.full_name} is now ${ROLE_LABEL[r as Role].toLowerCase()}.`)}
+    />
+  );
+  const status = (
+    <Badge color={user.is_active ? 'green' : 'gray'} variant="light" style={{ flexShrink: 0 }}>
+      {user.is_active ? 'Active' : 'Deactivated'}
+    </Badge>
+  );
+  const actions = !isSelf && (
+    <>
+      <Button size="xs" variant="subtle" onClick={onResetPassword}>
+        Set password
+      </Button>
+      <Button
+        size="xs"
+        variant="subtle"
+        color={user.is_active ? 'red' : 'blue'}
+        loading={update.isPending}
+        onClick={() =>
+          change({ is_active: !user.is_active }, user.is_active ? `${user.full_name} is deactivated and signed out.` : `${user.full_name} is active again.`)
+        }
+      >
+        {user.is_active ? 'Deactivate' : 'Reactivate'}
+      </Button>
+    </>
+  );
+  if (asCard) {
+    return (
+      <Paper withBorder radius="md" p="sm" style={{ opacity: user.is_active ? 1 : 0.6 }} aria-label={user.full_name} role="group">
+        <Group justify="space-between" align="flex-start" wrap="nowrap" gap="xs">
+          <div style={{ minWidth: 0 }}>{who}</div>
+          {status}
+        </Group>
+        <Group mt="xs" gap="xs" justify="space-between" wrap="wrap">
+          <div style={{ width: 160 }}>{role}</div>
+          <Group gap={0}>{actions}</Group>
+        </Group>
+      </Paper>
+    );
+  }
   return (
     <Table.Tr style={{ opacity: user.is_active ? 1 : 0.6 }}>
-      <Table.Td>
-        <Text fw={500} size="sm">
-          {user.full_name} {isSelf && <Badge size="xs" variant="light">you</Badge>}
-        </Text>
-        <Text size="xs" c="dimmed">
-          {user.email}
-        </Text>
-      </Table.Td>
-      <Table.Td w={170}>
-        <Select
-          aria-label={`Role of ${user.full_name}`}
-          size="xs"
-          data={roleOptions}
-          value={user.role}
-          allowDeselect={false}
-          disabled={update.isPending}
-          onChange={(role) => role && role !== user.role && change({ role: role as Role }, `${user.full_name} is now ${ROLE_LABEL[role as Role].toLowerCase()}.`)}
-        />
-      </Table.Td>
-      <Table.Td>
-        <Badge color={user.is_active ? 'green' : 'gray'} variant="light">
-          {user.is_active ? 'Active' : 'Deactivated'}
-        </Badge>
-      </Table.Td>
-      <Table.Td ta="right">
-        {!isSelf && (
-          <Button size="xs" variant="subtle" onClick={onResetPassword}>
-            Set password
-          </Button>
-        )}
-        {!isSelf && (
-          <Button
-            size="xs"
-            variant="subtle"
-            color={user.is_active ? 'red' : 'blue'}
-            loading={update.isPending}
-            onClick={() =>
-              change(
-                { is_active: !user.is_active },
-                user.is_active ? `${user.full_name} is deactivated and signed out.` : `${user.full_name} is active again.`,
-              )
-            }
-          >
-            {user.is_active ? 'Deactivate' : 'Reactivate'}
-          </Button>
-        )}
-      </Table.Td>
+      <Table.Td>{who}</Table.Td>
+      <Table.Td w={170}>{role}</Table.Td>
+      <Table.Td>{status}</Table.Td>
+      <Table.Td ta="right">{actions}</Table.Td>
     </Table.Tr>
   );
 }
@@ -285,6 +301,7 @@ export function UsersPage() {
   const users = useTeamUsers();
   const [adding, { open, close }] = useDisclosure(false);
   const [resetting, setResetting] = useState<UserResponse | null>(null);
+  const phone = useMediaQuery('(max-width: 48em)');
   return (
     <>
       <PageHeader
@@ -297,6 +314,15 @@ export function UsersPage() {
         }
       />
       <Stack gap="lg">
+        {phone ? (
+          <Stack gap="sm" aria-label="Team members">
+            {users.isPending && [0, 1, 2].map((i) => <Skeleton key={i} h={96} radius="md" />)}
+            {users.data?.items.map((u) => (
+              <UserRow key={u.id} user={u} isSelf={u.id === me?.id} onResetPassword={() => setResetting(u)} asCard />
+            ))}
+            {users.error && <Alert color="red">{users.error.message}</Alert>}
+          </Stack>
+        ) : (
         <Paper withBorder radius="md">
           <Table.ScrollContainer minWidth={560}>
             <Table verticalSpacing="sm" highlightOnHover>
@@ -318,7 +344,7 @@ export function UsersPage() {
                     </Table.Tr>
                   ))}
                 {users.data?.items.map((u) => (
-                  <UserRow key={u.id} user={u} isSelf={u.id === me?.id} onResetPassword={() => setResetting(u)} />
+                  <UserRow key={u.id} user={u} isSelf={u.id === me?.id} onResetPassword={() => setResetting(u)} asCard={false} />
                 ))}
               </Table.Tbody>
             </Table>
@@ -329,6 +355,7 @@ export function UsersPage() {
             </Alert>
           )}
         </Paper>
+        )}
         <InvitesPanel />
       </Stack>
       <AddUserModal opened={adding} onClose={close} />

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Group, Modal, SegmentedControl, Select, Stack, Text, Textarea } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { notifications as toasts } from '@mantine/notifications';
 import { IconArrowsExchange, IconUrgent } from '@tabler/icons-react';
 import type { HandoffIntent, HandoffResponse, Role, SessionResponse } from '@flowpilot/contracts';
@@ -40,6 +41,7 @@ export function EscalateModal({
   onDone?: (result: HandoffResponse) => void;
 }) {
   const [intent, setIntent] = useState<HandoffIntent>('escalate');
+  const phone = useMediaQuery('(max-width: 48em)');
   const [reason, setReason] = useState('');
   const [target, setTarget] = useState<string | null>(null);
   const members = useTeamMembers(opened);
@@ -84,11 +86,12 @@ export function EscalateModal({
   };
 
   return (
-    <Modal opened={opened} onClose={close} title="Hand this session on" size="lg">
+    <Modal opened={opened} onClose={close} title="Hand this session on" size="lg" fullScreen={phone}>
       <Stack>
         <SegmentedControl
           aria-label="What to do"
           fullWidth
+          orientation={phone ? 'vertical' : 'horizontal'}
           value={intent}
           onChange={(v) => {
             setIntent(v as HandoffIntent);

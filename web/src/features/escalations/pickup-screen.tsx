@@ -91,25 +91,26 @@ export function PackageCard({ pkg, handoff }: { pkg: EscalationPackage; handoff:
   return (
     <Card withBorder radius="md" padding="lg" style={{ borderTop: '4px solid var(--mantine-color-orange-6)' }}>
       <Stack gap="lg">
-        <Group justify="space-between" align="flex-start" wrap="nowrap">
-          <Stack gap={4}>
+        <Stack gap={4}>
+          {/* The badge sits on the label's line, so the headline has the card's whole width (a phone's too). */}
+          <Group justify="space-between" align="center" wrap="nowrap">
             <Text size="xs" c="orange" tt="uppercase" fw={800}>
               Escalation package
             </Text>
-            <Title order={3} fz="lg" fw={600} style={{ lineHeight: 1.45 }}>
-              {pkg.headline}
-            </Title>
-          </Stack>
-          {pkg.generated_by === 'ai' ? (
-            <Badge color="grape" variant="light" leftSection={<IconSparkles size={12} />} style={{ flexShrink: 0 }}>
-              AI
-            </Badge>
-          ) : (
-            <Badge color="gray" variant="light" leftSection={<IconTemplate size={12} />} style={{ flexShrink: 0 }}>
-              Template
-            </Badge>
-          )}
-        </Group>
+            {pkg.generated_by === 'ai' ? (
+              <Badge color="grape" variant="light" leftSection={<IconSparkles size={12} />} style={{ flexShrink: 0 }}>
+                AI
+              </Badge>
+            ) : (
+              <Badge color="gray" variant="light" leftSection={<IconTemplate size={12} />} style={{ flexShrink: 0 }}>
+                Template
+              </Badge>
+            )}
+          </Group>
+          <Title order={3} fz={{ base: 'md', sm: 'lg' }} fw={600} style={{ lineHeight: 1.45, overflowWrap: 'anywhere' }}>
+            {pkg.headline}
+          </Title>
+        </Stack>
 
         <SimpleGrid cols={{ base: 2, sm: 4 }} spacing="md">
           <Fact label="Client">{env.client_name}</Fact>

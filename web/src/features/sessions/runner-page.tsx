@@ -126,6 +126,11 @@ function Documentation({ id, psa }: { id: string; psa: PsaResult | null }) {
   );
 }
 
+const ANSWER_STYLES = {
+  root: { height: 'auto', minHeight: 50, paddingBlock: 10 },
+  label: { whiteSpace: 'normal', overflow: 'visible', textAlign: 'left', lineHeight: 1.35 },
+} as const;
+
 /**
  * Shown to everyone who can read a session but not change it: who holds it,
  * and that the page follows their work live.
@@ -422,6 +427,8 @@ export function RunnerPage() {
                         onClick={() => answer(choice)}
                         disabled={!running || busy}
                         fullWidth
+                        // Long answers wrap onto more lines instead of being cut off (a phone's width included).
+                        styles={ANSWER_STYLES}
                       >
                         {node.kind === 'link' ? `Open the linked tree` : choice}
                       </Button>

@@ -17,11 +17,11 @@ function TreeOption({ item, selected, onSelect }: { item: Pickable; selected: bo
   return (
     <UnstyledButton onClick={onSelect} aria-pressed={selected} aria-label={`Use ${item.tree.title}`} w="100%">
       <Card withBorder padding="sm" radius="md" style={{ borderColor: selected ? 'var(--mantine-color-blue-6)' : undefined, borderWidth: selected ? 2 : 1 }}>
-        <Group justify="space-between" wrap="nowrap">
+        <Group justify="space-between" wrap="wrap" gap={6}>
           <Text fw={600} size="sm">
             {item.tree.title}
           </Text>
-          <Badge variant="light" size="sm">
+          <Badge variant="light" size="sm" style={{ flexShrink: 0 }}>
             {item.tree.category}
           </Badge>
         </Group>
