@@ -281,9 +281,12 @@ describe('typing, saving and restoring as people do', () => {
     expect(newest.nodes.find((n) => n.id === 'fixed')?.title).toBe('Printing works again');
     await screenshot(page, 'tree-editor-conflict');
 
-    // Loaded again, the editor restores version 1 from its history and saves on top of it without a conflict.
-    await page.reload();
-    await node(page, 'spooler').waitFor();
+    // The way out: load the newest (the other person's change), then restore version 1 from the history
+    // and save on top of it, all without a conflict.
+    await conflictBanner(page).getByRole('button', { name: /Load the newest/ }).click();
+    await conflictBanner(page).waitFor({ state: 'hidden' });
+    await expect.poll(() => node(page, 'fixed').innerText()).toContain('Printing works again');
+    await expect.poll(() => node(page, 'again').innerText()).toContain('Does it print now?');
     await page.getByRole('button', { name: 'History' }).click();
     await page.getByRole('button', { name: 'Compare and restore version 1' }).click();
     const dialog = page.getByRole('dialog', { name: 'Restore version 1?' });
@@ -433,7 +436,7 @@ describe('typing, saving and restoring as people do', () => {
       return [at(0), at(second)];
     });
     expect(Math.abs(starts[0]! - starts[1]!)).toBeLessThan(1);
-    await screenshot(page, 'tree-viewer-code');
+    await step.screenshot({ path: `${SCREENSHOT_DIR}/tree-viewer-code.png` });
     await page.context().close();
   });
 

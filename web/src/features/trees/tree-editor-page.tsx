@@ -42,7 +42,7 @@ import { usePageTitle } from '../../components/use-page-title.ts';
 import { KIND_LABEL, NODE_HEIGHT, NODE_WIDTH, autoLayout, edgesOf, nodeTypes, toFlowNodes, type FlowNode } from './tree-graph.tsx';
 import { NodeForm } from './node-form.tsx';
 import { TreeHistoryDrawer } from './tree-history-drawer.tsx';
-import { downloadExport, useCategories, useCreateTree, useTree, useTreeList, useUpdateTree } from './trees-api.ts';
+import { downloadExport, useCategories, useCreateTree, useFetchNewestTree, useTree, useTreeList, useUpdateTree } from './trees-api.ts';
 import { ImportTreesModal } from './import-trees-modal.tsx';
 import { useNarrowScreen } from '../../components/use-narrow-screen.ts';
 
@@ -116,6 +116,8 @@ interface Box {
 }
 
 const GAP = 40;
+/** Room kept for a new step: its kind, two lines of title and two of a problem (a new step usually has one). */
+const NEW_NODE_HEIGHT = 120;
 
 /**
  * Where a new step goes: under the anchor (the selected or the last step), or
@@ -125,11 +127,11 @@ const GAP = 40;
 export function freeSpot(taken: readonly Box[], anchor: Box | null, fallback: { x: number; y: number }): { x: number; y: number } {
   const start = anchor ? { x: anchor.x, y: anchor.y + anchor.height + GAP } : fallback;
   const free = (x: number, y: number) =>
-    !taken.some((b) => x < b.x + b.width + GAP / 2 && x + NODE_WIDTH + GAP / 2 > b.x && y < b.y + b.height + GAP / 2 && y + NODE_HEIGHT + GAP / 2 > b.y);
+    !taken.some((b) => x < b.x + b.width + GAP / 2 && x + NODE_WIDTH + GAP / 2 > b.x && y < b.y + b.height + GAP / 2 && y + NEW_NODE_HEIGHT + GAP / 2 > b.y);
   for (let row = 0; row < 200; row++) {
     for (let col = 0; col < 6; col++) {
       const x = start.x + col * (NODE_WIDTH + GAP);
-      const y = start.y + row * (NODE_HEIGHT + GAP);
+      const y = start.y + row * (NODE_HEIGHT + GAP / 2);
       if (free(x, y)) return { x, y };
     }
   }
@@ -152,6 +154,7 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
   const base = useRef(baseVersion);
   const phone = useNarrowScreen();
   const [connecting, setConnecting] = useState(false);
+  const canvas = useRef<HTMLDivElement>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [conflict, setConflict] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<{ message: string; node_ids: string[] }[]>([]);
@@ -169,6 +172,20 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
     base.current = saved.current_version;
   }, []);
   const update = useUpdateTree(tree?.id ?? '', onSaved);
+  const fetchNewest = useFetchNewestTree(tree?.id ?? '');
+  /** Replaces the draft with the newest saved version (the conflict banner's way out). */
+  const loadNewest = async () => {
+    try {
+      const newest = await fetchNewest();
+      const content = fromResponse(newest);
+      setDraft(content);
+      setSelectedId(null);
+      setServerErrors([]);
+      adopt(newest, content);
+    } catch (err) {
+      toast({ color: 'red', title: 'Not loaded', message: (err as Error).message });
+    }
+  };
   const categories = useCategories();
   const library = useTreeList({}, 1, 200);
 
@@ -300,7 +317,7 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
     const placed = toFlowNodes(draft.nodes, draft.root_node_id, new Map());
     const boxes = placed.map((n) => {
       const measured = flow.getInternalNode(n.id)?.measured;
-      return { id: n.id, x: n.position.x, y: n.position.y, width: measured?.width ?? NODE_WIDTH, height: measured?.height ?? NODE_HEIGHT + 20 };
+      return { id: n.id, x: n.position.x, y: n.position.y, width: measured?.width ?? NODE_WIDTH, height: measured?.height ?? NEW_NODE_HEIGHT };
     });
     const anchor = boxes.find((b) => b.id === selectedId) ?? boxes.at(-1) ?? null;
     const fallback = flow.screenToFlowPosition({ x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 });
@@ -311,7 +328,15 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
       nodes: [...d.nodes.map((n) => (n.position ? n : { ...n, position: placed.find((p) => p.id === n.id)!.position })), newNode(kind, id, position)],
     }));
     setSelectedId(id);
-    flow.setCenter(position.x + NODE_WIDTH / 2, position.y + NODE_HEIGHT / 2, { zoom: flow.getZoom(), duration: 200 });
+    // Bring the new step into view, if it landed outside it; otherwise the view stays where the author put it.
+    const rect = canvas.current?.getBoundingClientRect();
+    if (rect) {
+      const topLeft = flow.screenToFlowPosition({ x: rect.left, y: rect.top });
+      const bottomRight = flow.screenToFlowPosition({ x: rect.right, y: rect.bottom });
+      const inView =
+        position.x >= topLeft.x && position.y >= topLeft.y && position.x + NODE_WIDTH <= bottomRight.x && position.y + NODE_HEIGHT <= bottomRight.y;
+      if (!inView) flow.setCenter(position.x + NODE_WIDTH / 2, position.y + NODE_HEIGHT / 2, { zoom: flow.getZoom(), duration: 200 });
+    }
   };
 
   const relayout = () => {
@@ -409,7 +434,7 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
       {conflict && (
         <Alert color="orange" title="Someone saved a newer version" withCloseButton onClose={() => setConflict(null)}>
           {conflict}{' '}
-          <Anchor component="button" onClick={() => window.location.reload()}>
+          <Anchor component="button" onClick={() => void loadNewest()}>
             Load the newest (your unsaved changes are lost)
           </Anchor>
         </Alert>
@@ -417,6 +442,7 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
       {/* On a phone the canvas sits above the form; on a desk they sit side by side. */}
       <Stack gap="sm" style={phone ? undefined : { flex: 1, minHeight: 0, flexDirection: 'row', alignItems: 'stretch' }}>
         <Card
+          ref={canvas}
           withBorder
           padding={0}
           radius="md"

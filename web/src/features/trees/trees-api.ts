@@ -66,6 +66,12 @@ export const useTree = (id: string | undefined, version?: number) =>
     enabled: Boolean(id),
   });
 
+/** Reads the newest version of a tree now, whatever the cache holds (the editor's "load the newest"). */
+export function useFetchNewestTree(id: string) {
+  const qc = useQueryClient();
+  return () => qc.fetchQuery({ queryKey: treeKeys.detail(id), queryFn: () => api.get<TreeResponse>(`/trees/${id}`), staleTime: 0 });
+}
+
 export const useTreeVersions = (id: string) =>
   useQuery({ queryKey: treeKeys.versions(id), queryFn: () => api.get<TreeVersionList>(`/trees/${id}/versions?limit=100`) });
 
