@@ -174,4 +174,60 @@ describe('app shell by role', () => {
     await screenshot(page, 'mobile-dark');
     await context.close();
   });
+
+  it('every page names its tab, has one h1, and loads nothing from another host (the API docs too)', async () => {
+    const { context, page } = await newPage({ width: 1440 });
+    const origin = new URL(server.url).origin;
+    const elsewhere: string[] = [];
+    // blob: URLs (ReDoc's search worker) belong to the page that made them; data: URLs are no request at all.
+    context.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.protocol === 'data:') return;
+      if ((url.protocol === 'blob:' ? new URL(url.pathname).origin : url.origin) !== origin) elsewhere.push(r.url());
+    });
+    await page.goto(`${server.url}/login`);
+    await expect.poll(() => page.title()).toBe('Sign in · FlowPilot');
+    await signIn(page, server.url, 'admin@flowpilot.test', 'flowpilot-admin');
+    await page.getByRole('heading', { name: 'Welcome back, Morgan' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Home · FlowPilot');
+    // The logo is a picture and a name, never the page's heading.
+    expect(await page.getByRole('banner').locator('h1').count()).toBe(0);
+
+    const pages: [path: string, title: string, heading: string][] = [
+      ['/trees', 'Trees · FlowPilot', 'Decision trees'],
+      ['/trees/6f1c2a4e-1b7d-4c3a-9e2f-0a1b2c3d4e01', "Printer offline / won't print · FlowPilot", "Printer offline / won't print"],
+      ['/trees/6f1c2a4e-1b7d-4c3a-9e2f-0a1b2c3d4e01/edit', "Edit: Printer offline / won't print · FlowPilot", "Editing: Printer offline / won't print"],
+      ['/trees/new', 'New tree · FlowPilot', 'New tree'],
+      ['/sessions', 'Sessions · FlowPilot', 'sessions'],
+      ['/sessions/new', 'Start a session · FlowPilot', 'Start a session'],
+      ['/escalations', 'Escalation queue · FlowPilot', 'Escalation queue'],
+      ['/admin/users', 'Users & invites · FlowPilot', 'Users & invites'],
+      ['/admin/integrations', 'Integrations · FlowPilot', 'Integrations'],
+      ['/no-such-page', 'Page not found · FlowPilot', 'Page not found'],
+    ];
+    for (const [path, title, heading] of pages) {
+      await page.goto(`${server.url}${path}`);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      await expect.poll(() => page.title(), { message: path }).toBe(title);
+      expect(await page.locator('h1').count(), path).toBe(1);
+      expect((await page.locator('h1').innerText()).toLowerCase(), path).toContain(heading.toLowerCase());
+    }
+
+    // The API docs, on a desk and on a phone.
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: width > 400 ? 900 : 844 });
+      await page.goto(`${server.url}/api/docs`);
+      await page.getByText('/api/v1/auth/login/json').first().waitFor();
+      await expect.poll(() => page.title()).toBe('API docs · FlowPilot');
+      await screenshot(page, `api-docs-${width}`, { viewport: true });
+      await page.goto(`${server.url}/api/redoc`);
+      await page.getByRole('heading', { name: /FlowPilot API/ }).waitFor();
+      await page.getByText('API docs by Redocly').first().waitFor({ state: 'attached' });
+      await expect.poll(() => page.title()).toBe('API reference · FlowPilot');
+      await page.waitForLoadState('networkidle');
+      await screenshot(page, `api-redoc-${width}`, { viewport: true });
+    }
+    expect(elsewhere).toEqual([]);
+    await context.close();
+  });
 });

@@ -7,6 +7,7 @@ import { PageHeader } from '../../components/page-header.tsx';
 import { EscalationChainCard } from './escalation-chain-card.tsx';
 import { useDeliveries, useIntegrations, useRetryDelivery, useSaveIntegrations, useTestIntegration } from './integrations-api.ts';
 import { ChatWebhookCard, EmailCard } from './notification-channels.tsx';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 type Draft = Record<string, string | number | boolean | undefined>;
 
@@ -255,6 +256,7 @@ function DeliveriesCard() {
 
 /** Admin: the team's PSA connection, where escalations are announced, the reminder chain, and what is waiting to be delivered. */
 export function IntegrationsPage() {
+  usePageTitle('Integrations');
   return (
     <>
       <PageHeader title="Integrations" description="Where FlowPilot sends session documentation and escalations, and how those deliveries stand." />

@@ -25,6 +25,7 @@ import { ROLES, type Role, type UserResponse } from '@flowpilot/contracts';
 import { ROLE_LABEL, useAuth } from '../../lib/auth.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { useCreateInvite, useCreateUser, useInvites, useRevokeInvite, useTeamUsers, useUpdateUser } from './users-api.ts';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 const roleOptions = ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r] }));
 
@@ -297,6 +298,7 @@ function InvitesPanel() {
 }
 
 export function UsersPage() {
+  usePageTitle('Users & invites');
   const { user: me } = useAuth();
   const users = useTeamUsers();
   const [adding, { open, close }] = useDisclosure(false);

@@ -5,6 +5,7 @@ import { IconAlertCircle, IconLock, IconMailCheck } from '@tabler/icons-react';
 import { ApiError } from '../../lib/api.ts';
 import { useForgotPassword } from './auth-api.ts';
 import { AuthShell } from './auth-shell.tsx';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 const BackToSignIn = () => (
   <Anchor component={Link} to="/login">
@@ -13,6 +14,7 @@ const BackToSignIn = () => (
 );
 
 export function ForgotPasswordPage() {
+  usePageTitle('Forgot password');
   const location = useLocation();
   const typed = (location.state as { email?: string } | null)?.email ?? '';
   const forgot = useForgotPassword();

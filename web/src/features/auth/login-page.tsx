@@ -6,6 +6,7 @@ import { IconAlertCircle, IconCircleCheck, IconLock } from '@tabler/icons-react'
 import { ApiError } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { AuthShell } from './auth-shell.tsx';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 function messageFor(error: unknown): { title: string; text: string; locked: boolean } {
   if (error instanceof ApiError) {
@@ -18,6 +19,7 @@ function messageFor(error: unknown): { title: string; text: string; locked: bool
 }
 
 export function LoginPage() {
+  usePageTitle('Sign in');
   const { user, login } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();

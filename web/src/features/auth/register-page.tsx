@@ -8,6 +8,7 @@ import { ApiError } from '../../lib/api.ts';
 import { ROLE_LABEL, useAuth } from '../../lib/auth.tsx';
 import { useInvitePreview } from './auth-api.ts';
 import { AuthShell } from './auth-shell.tsx';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 const SignInLink = () => (
   <>
@@ -86,6 +87,7 @@ function RegisterForm({ invite, inviteCode }: { invite: InvitePreviewResponse | 
 export function RegisterPage() {
   const [params] = useSearchParams();
   const inviteCode = params.get('invite')?.trim() || null;
+  usePageTitle(inviteCode ? 'Join your team' : 'Create a team');
   const preview = useInvitePreview(inviteCode);
 
   if (!inviteCode) {

@@ -5,6 +5,7 @@ import { IconAlertCircle } from '@tabler/icons-react';
 import { ApiError } from '../../lib/api.ts';
 import { useResetPassword } from './auth-api.ts';
 import { AuthShell } from './auth-shell.tsx';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 const AskAgain = ({ children = 'Ask for a new link' }: { children?: string }) => (
   <Text size="sm" mt={6}>
@@ -15,6 +16,7 @@ const AskAgain = ({ children = 'Ask for a new link' }: { children?: string }) =>
 );
 
 export function ResetPasswordPage() {
+  usePageTitle('Choose a new password');
   const [params] = useSearchParams();
   const token = params.get('token')?.trim() || null;
   const navigate = useNavigate();

@@ -7,6 +7,7 @@ import { formatDuration, type EscalationQueueItem } from '@flowpilot/contracts';
 import { EmptyState } from '../../components/empty-state.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { QUEUE_PAGE_SIZE, useEscalationQueue } from './escalations-api.ts';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 /** The current time, once a second: waiting times tick without refetching. */
 function useNow(): number {
@@ -131,6 +132,7 @@ function QueueCard({ item, waitingSeconds }: { item: EscalationQueueItem; waitin
 
 /** Escalated sessions waiting for an engineer, oldest first, live: each row (a card on a phone) opens the pickup screen. */
 export function EscalationQueuePage() {
+  usePageTitle('Escalation queue');
   const [params, setParams] = useSearchParams();
   const mine = params.get('filter') === 'mine';
   const page = Math.max(1, Number(params.get('page') ?? 1) || 1);

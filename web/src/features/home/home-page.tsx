@@ -3,6 +3,7 @@ import { Card, Group, SimpleGrid, Text, ThemeIcon, Title } from '@mantine/core';
 import { IconBinaryTree2, IconListCheck, IconUrgent, IconUsers } from '@tabler/icons-react';
 import type { Role } from '@flowpilot/contracts';
 import { hasRole, ROLE_LABEL, useAuth } from '../../lib/auth.tsx';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 const CARDS: { to: string; title: string; text: string; icon: typeof IconUsers; minRole: Role; color: string }[] = [
   {
@@ -40,6 +41,7 @@ const CARDS: { to: string; title: string; text: string; icon: typeof IconUsers; 
 ];
 
 export function HomePage() {
+  usePageTitle('Home');
   const { user } = useAuth();
   if (!user) return null;
   const firstName = user.full_name.split(/\s+/)[0];

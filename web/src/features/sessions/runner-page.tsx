@@ -60,6 +60,7 @@ import {
 } from './sessions-api.ts';
 import { StepTimeline } from './step-timeline.tsx';
 import hints from './key-hints.module.css';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 /** Seconds worked, ticking while the session runs. */
 function useLiveSeconds(session: SessionResponse | undefined, fetchedAt: number): number {
@@ -157,6 +158,7 @@ export function RunnerPage() {
   const { user } = useAuth();
   const session = useSession(id);
   const s = session.data;
+  usePageTitle(s?.tree_title);
   const tree = useTree(s?.current_tree_id, s?.current_tree_version);
   const step = useStep(id);
   const back = useBack(id);

@@ -8,9 +8,11 @@ import { EmptyState } from '../../components/empty-state.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { hasRole, useAuth } from '../../lib/auth.tsx';
 import { SESSIONS_PAGE_SIZE, STATUS_COLOR, STATUS_LABEL, useSessions } from './sessions-api.ts';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 /** My sessions (and, for engineers and admins, the team's), with filters kept in the URL. */
 export function SessionsPage() {
+  usePageTitle('Sessions');
   const { user } = useAuth();
   const navigate = useNavigate();
   const seesTeam = hasRole(user, 'engineer');

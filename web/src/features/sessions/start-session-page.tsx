@@ -7,6 +7,7 @@ import type { TreeSummary } from '@flowpilot/contracts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { useTree, useTreeList, useTreeSearch } from '../trees/trees-api.ts';
 import { useStartSession } from './sessions-api.ts';
+import { usePageTitle } from '../../components/use-page-title.ts';
 
 interface Pickable {
   tree: TreeSummary;
@@ -40,6 +41,7 @@ function TreeOption({ item, selected, onSelect }: { item: Pickable; selected: bo
 
 /** Where a session starts: the ticket's details, and the tree (searched for, or suggested from the problem). */
 export function StartSessionPage() {
+  usePageTitle('Start a session');
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [ticketId, setTicketId] = useState('');

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import {
   ReactFlow,
@@ -9,6 +9,7 @@ import {
   type Connection,
   type EdgeChange,
   type NodeChange,
+  type OnConnectEnd,
 } from '@xyflow/react';
 import {
   Alert,
@@ -37,11 +38,13 @@ import { IconChevronDown, IconDownload, IconFileImport, IconHistory, IconLayoutD
 import { validateTreeGraph, type NodeKind, type TreeNode, type TreeResponse, type TreeStatus } from '@flowpilot/contracts';
 import { ApiError } from '../../lib/api.ts';
 import { NotFoundPage } from '../../components/not-found-page.tsx';
-import { KIND_LABEL, autoLayout, edgesOf, nodeTypes, toFlowNodes, type FlowNode } from './tree-graph.tsx';
+import { usePageTitle } from '../../components/use-page-title.ts';
+import { KIND_LABEL, NODE_HEIGHT, NODE_WIDTH, autoLayout, edgesOf, nodeTypes, toFlowNodes, type FlowNode } from './tree-graph.tsx';
 import { NodeForm } from './node-form.tsx';
 import { TreeHistoryDrawer } from './tree-history-drawer.tsx';
-import { downloadExport, useCategories, useCreateTree, useTree, useTreeList, useUpdateTree } from './trees-api.ts';
+import { downloadExport, useCategories, useCreateTree, useFetchNewestTree, useTree, useTreeList, useUpdateTree } from './trees-api.ts';
 import { ImportTreesModal } from './import-trees-modal.tsx';
+import { useNarrowScreen } from '../../components/use-narrow-screen.ts';
 
 interface Draft {
   title: string;
@@ -102,6 +105,39 @@ function withoutNode(draft: Draft, id: string): Draft {
   };
 }
 
+/** The editor's news goes bottom right: at the top it would sit on the Save button. */
+const toast = (n: Parameters<typeof notifications.show>[0]) => notifications.show({ position: 'bottom-right', ...n });
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const GAP = 40;
+/** Room kept for a new step: its kind, two lines of title and two of a problem (a new step usually has one). */
+const NEW_NODE_HEIGHT = 120;
+
+/**
+ * Where a new step goes: under the anchor (the selected or the last step), or
+ * to the right of it when that is taken, row after row further down, never on
+ * top of a step already there.
+ */
+export function freeSpot(taken: readonly Box[], anchor: Box | null, fallback: { x: number; y: number }): { x: number; y: number } {
+  const start = anchor ? { x: anchor.x, y: anchor.y + anchor.height + GAP } : fallback;
+  const free = (x: number, y: number) =>
+    !taken.some((b) => x < b.x + b.width + GAP / 2 && x + NODE_WIDTH + GAP / 2 > b.x && y < b.y + b.height + GAP / 2 && y + NEW_NODE_HEIGHT + GAP / 2 > b.y);
+  for (let row = 0; row < 200; row++) {
+    for (let col = 0; col < 6; col++) {
+      const x = start.x + col * (NODE_WIDTH + GAP);
+      const y = start.y + row * (NODE_HEIGHT + GAP / 2);
+      if (free(x, y)) return { x, y };
+    }
+  }
+  return start;
+}
+
 function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }) {
   const navigate = useNavigate();
   const flow = useReactFlow<FlowNode>();
@@ -110,6 +146,15 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
   const [savedDraft, setSavedDraft] = useState<Draft>(initial);
   const dirty = draft !== savedDraft;
   const [baseVersion, setBaseVersion] = useState(tree?.current_version ?? 0);
+  /**
+   * The newest version this editor knows is its own base. Set the moment a
+   * save or restore answers, before the refetch that follows can show the new
+   * version: so the editor never mistakes its own save for someone else's.
+   */
+  const base = useRef(baseVersion);
+  const phone = useNarrowScreen();
+  const [connecting, setConnecting] = useState(false);
+  const canvas = useRef<HTMLDivElement>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [conflict, setConflict] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<{ message: string; node_ids: string[] }[]>([]);
@@ -117,7 +162,30 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
   const [historyOpen, history] = useDisclosure(false);
   const [importOpen, importModal] = useDisclosure(false);
   const create = useCreateTree();
-  const update = useUpdateTree(tree?.id ?? '');
+  const adopt = useCallback((saved: TreeResponse, content: Draft) => {
+    base.current = saved.current_version;
+    setBaseVersion(saved.current_version);
+    setSavedDraft(content);
+    setConflict(null);
+  }, []);
+  const onSaved = useCallback((saved: TreeResponse) => {
+    base.current = saved.current_version;
+  }, []);
+  const update = useUpdateTree(tree?.id ?? '', onSaved);
+  const fetchNewest = useFetchNewestTree(tree?.id ?? '');
+  /** Replaces the draft with the newest saved version (the conflict banner's way out). */
+  const loadNewest = async () => {
+    try {
+      const newest = await fetchNewest();
+      const content = fromResponse(newest);
+      setDraft(content);
+      setSelectedId(null);
+      setServerErrors([]);
+      adopt(newest, content);
+    } catch (err) {
+      toast({ color: 'red', title: 'Not loaded', message: (err as Error).message });
+    }
+  };
   const categories = useCategories();
   const library = useTreeList({}, 1, 200);
 
@@ -133,12 +201,20 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
     return map;
   }, [report, serverErrors]);
 
-  // Someone else saved while this editor was open: say so, keep the edits.
+  // A newer version than this editor's base arrived (a refetch), so someone else saved.
+  // With no unsaved edits, simply show it; with edits, say so and keep them.
   useEffect(() => {
-    if (tree && tree.current_version > baseVersion) {
+    if (!tree || tree.current_version <= base.current) return;
+    if (draft === savedDraft) {
+      const content = fromResponse(tree);
+      setDraft(content);
+      adopt(tree, content);
+      toast({ message: `Showing version ${tree.current_version}, saved by ${tree.updated_by?.full_name ?? 'someone'}.` });
+    } else {
       setConflict(`Version ${tree.current_version} was saved by ${tree.updated_by?.full_name ?? 'someone'} while you were editing.`);
     }
-  }, [tree, baseVersion]);
+    // Only a new tree from the server is news; the draft is read as it stands then.
+  }, [tree]);
   const flowNodes = useMemo(() => toFlowNodes(draft.nodes, draft.root_node_id, errorsByNode, { selectedId }), [draft, errorsByNode, selectedId]);
   const flowEdges = useMemo(() => edgesOf(draft.nodes), [draft.nodes]);
   const fieldErrors = [!draft.title.trim() && 'The tree needs a title', !draft.category.trim() && 'The tree needs a category'].filter(Boolean) as string[];
@@ -223,14 +299,44 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
     [change],
   );
 
+  // A drop on a step (not only on its small top handle) connects to it.
+  const onConnectEnd: OnConnectEnd = useCallback(
+    (event, state) => {
+      setConnecting(false);
+      if (state.isValid || !state.fromNode || state.fromHandle?.type !== 'source') return;
+      const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      if (!point) return;
+      const target = document.elementFromPoint(point.clientX, point.clientY)?.closest<HTMLElement>('.react-flow__node')?.dataset.id;
+      if (target && target !== state.fromNode.id) onConnect({ source: state.fromNode.id, target, sourceHandle: null, targetHandle: null });
+    },
+    [onConnect],
+  );
+
   const addNode = (kind: NodeKind) => {
     const id = newNodeId(kind, draft.nodes);
-    const anchor = draft.nodes.find((n) => n.id === selectedId)?.position;
-    const position = anchor
-      ? { x: anchor.x + 40, y: anchor.y + 140 }
-      : flow.screenToFlowPosition({ x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 });
-    change((d) => ({ ...d, nodes: [...d.nodes, newNode(kind, id, position)] }));
+    const placed = toFlowNodes(draft.nodes, draft.root_node_id, new Map());
+    const boxes = placed.map((n) => {
+      const measured = flow.getInternalNode(n.id)?.measured;
+      return { id: n.id, x: n.position.x, y: n.position.y, width: measured?.width ?? NODE_WIDTH, height: measured?.height ?? NEW_NODE_HEIGHT };
+    });
+    const anchor = boxes.find((b) => b.id === selectedId) ?? boxes.at(-1) ?? null;
+    const fallback = flow.screenToFlowPosition({ x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 });
+    const position = freeSpot(boxes, anchor, fallback);
+    change((d) => ({
+      // Steps without a saved place get the one they are drawn at, so none moves when this one arrives.
+      ...d,
+      nodes: [...d.nodes.map((n) => (n.position ? n : { ...n, position: placed.find((p) => p.id === n.id)!.position })), newNode(kind, id, position)],
+    }));
     setSelectedId(id);
+    // Bring the new step into view, if it landed outside it; otherwise the view stays where the author put it.
+    const rect = canvas.current?.getBoundingClientRect();
+    if (rect) {
+      const topLeft = flow.screenToFlowPosition({ x: rect.left, y: rect.top });
+      const bottomRight = flow.screenToFlowPosition({ x: rect.right, y: rect.bottom });
+      const inView =
+        position.x >= topLeft.x && position.y >= topLeft.y && position.x + NODE_WIDTH <= bottomRight.x && position.y + NODE_HEIGHT <= bottomRight.y;
+      if (!inView) flow.setCenter(position.x + NODE_WIDTH / 2, position.y + NODE_HEIGHT / 2, { zoom: flow.getZoom(), duration: 200 });
+    }
   };
 
   const relayout = () => {
@@ -245,12 +351,11 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
     const body = { ...sent, ...(changeNote.trim() && { change_note: changeNote.trim() }) };
     try {
       const saved = tree ? await update.mutateAsync({ ...body, base_version: baseVersion }) : await create.mutateAsync(body);
-      setBaseVersion(saved.current_version);
-      setSavedDraft(sent);
+      adopt(saved, sent);
       setChangeNote('');
-      notifications.show({ color: 'green', title: 'Saved', message: `“${saved.title}” is now version ${saved.version}.` });
+      toast({ color: 'green', title: 'Saved', message: `“${saved.title}” is now version ${saved.version}.` });
       for (const w of saved.warnings.filter((w) => w.code === 'link_to_unpublished')) {
-        notifications.show({ color: 'yellow', title: 'Saved with a warning', message: w.message });
+        toast({ color: 'yellow', title: 'Saved with a warning', message: w.message });
       }
       if (!tree) navigate(`/trees/${saved.id}/edit`, { replace: true });
     } catch (err) {
@@ -259,22 +364,25 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
         if (err instanceof ApiError && err.status === 422 && Array.isArray(err.detail)) {
           setServerErrors((err.detail as { msg: string; node_ids?: string[] }[]).map((d) => ({ message: d.msg, node_ids: d.node_ids ?? [] })));
         }
-        notifications.show({ color: 'red', title: 'Not saved', message: (err as Error).message });
+        toast({ color: 'red', title: 'Not saved', message: (err as Error).message });
       }
     }
   };
 
   const selected = draft.nodes.find((n) => n.id === selectedId) ?? null;
   const saving = create.isPending || update.isPending;
+  usePageTitle(tree ? `Edit: ${savedDraft.title || 'Untitled'}` : 'New tree');
 
   return (
-    <Stack gap="sm" h="calc(100vh - 100px)">
+    <Stack gap="sm" h={phone ? undefined : 'calc(100dvh - 100px)'}>
       <Group justify="space-between" wrap="wrap">
-        <Stack gap={0}>
+        <Stack gap={0} style={{ minWidth: 0, flex: '1 1 240px' }}>
           <Anchor component={Link} to={tree ? `/trees/${tree.id}` : '/trees'} size="sm">
             ← {tree ? 'Back to the tree' : 'Decision trees'}
           </Anchor>
-          <Title order={3}>{tree ? `Editing: ${draft.title || 'Untitled'}` : 'New tree'}</Title>
+          <Title order={1} size="h3" className="fp-wrap">
+            {tree ? `Editing: ${draft.title || 'Untitled'}` : 'New tree'}
+          </Title>
         </Stack>
         <Group gap="xs">
           <Menu>
@@ -326,13 +434,21 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
       {conflict && (
         <Alert color="orange" title="Someone saved a newer version" withCloseButton onClose={() => setConflict(null)}>
           {conflict}{' '}
-          <Anchor component="button" onClick={() => window.location.reload()}>
+          <Anchor component="button" onClick={() => void loadNewest()}>
             Load the newest (your unsaved changes are lost)
           </Anchor>
         </Alert>
       )}
-      <Group align="stretch" gap="sm" style={{ flex: 1, minHeight: 0 }} wrap="nowrap">
-        <Card withBorder padding={0} radius="md" style={{ flex: 1, minWidth: 0 }}>
+      {/* On a phone the canvas sits above the form; on a desk they sit side by side. */}
+      <Stack gap="sm" style={phone ? undefined : { flex: 1, minHeight: 0, flexDirection: 'row', alignItems: 'stretch' }}>
+        <Card
+          ref={canvas}
+          withBorder
+          padding={0}
+          radius="md"
+          className={connecting ? 'fp-connecting' : undefined}
+          style={phone ? { height: '60dvh' } : { flex: 1, minWidth: 0 }}
+        >
           <ReactFlow<FlowNode>
             nodes={flowNodes}
             edges={flowEdges}
@@ -340,6 +456,9 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onConnect={onConnect}
+            onConnectStart={() => setConnecting(true)}
+            onConnectEnd={onConnectEnd}
+            connectionRadius={36}
             onPaneClick={() => setSelectedId(null)}
             deleteKeyCode={['Delete', 'Backspace']}
             fitView
@@ -348,10 +467,10 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
           >
             <Background />
             <Controls />
-              </ReactFlow>
+          </ReactFlow>
         </Card>
-        <Paper withBorder radius="md" w={380} p={0} style={{ display: 'flex', flexDirection: 'column' }}>
-          <ScrollArea style={{ flex: 1 }} p="md">
+        <Paper withBorder radius="md" w={phone ? undefined : 380} p={0} style={{ display: 'flex', flexDirection: 'column', flexShrink: 0 }}>
+          <ScrollArea style={phone ? undefined : { flex: 1 }} p="md">
             {selected ? (
               <NodeForm
                 node={selected}
@@ -400,8 +519,8 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
                 </div>
                 <TextInput label="Change note" placeholder="What changed in this version" value={changeNote} onChange={(e) => setChangeNote(e.currentTarget.value)} />
                 <Text size="xs" c="dimmed">
-                  Click a step to edit it. Drag from a step’s bottom handle to another step to connect them; select a step or an
-                  arrow and press Delete to remove it.
+                  Click a step to edit it. Drag from the dot under a step onto another step to connect them.
+                  <span className="fp-keyboard-hint"> Select a step or an arrow and press Delete to remove it.</span>
                 </Text>
               </Stack>
             )}
@@ -441,10 +560,23 @@ function Editor({ initial, tree }: { initial: Draft; tree: TreeResponse | null }
             </ScrollArea.Autosize>
           </Stack>
         </Paper>
-      </Group>
+      </Stack>
       <ImportTreesModal opened={importOpen} onClose={importModal.close} />
       {tree && (
-        <TreeHistoryDrawer treeId={tree.id} currentVersion={baseVersion} opened={historyOpen} onClose={history.close} canRestore />
+        <TreeHistoryDrawer
+          treeId={tree.id}
+          currentVersion={baseVersion}
+          opened={historyOpen}
+          onClose={history.close}
+          canRestore
+          unsavedChanges={dirty}
+          onRestored={(restored) => {
+            const content = fromResponse(restored);
+            setDraft(content);
+            setSelectedId(null);
+            adopt(restored, content);
+          }}
+        />
       )}
     </Stack>
   );

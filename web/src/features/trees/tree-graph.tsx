@@ -7,6 +7,7 @@ import {
   MarkerType,
   Position,
   ReactFlow,
+  ReactFlowProvider,
   type Edge,
   type Node,
   type NodeProps,
@@ -31,27 +32,35 @@ export const KIND_COLOR: Record<NodeKind, string> = {
   link: 'var(--mantine-color-cyan-7)',
 };
 
-export type FlowNodeData = { node: TreeNode; isRoot: boolean; errors: string[] };
+/** How a step differs in a version compared with the newest: drawn on the canvas when comparing. */
+export type NodeDiff = 'added' | 'removed' | 'changed';
+
+export const DIFF_LABEL: Record<NodeDiff, string> = { added: 'Comes back', removed: 'Goes away', changed: 'Changed' };
+
+export type FlowNodeData = { node: TreeNode; isRoot: boolean; errors: string[]; diff?: NodeDiff };
 export type FlowNode = Node<FlowNodeData, 'tree'>;
 
-const NODE_WIDTH = 220;
-const NODE_HEIGHT = 70;
+export const NODE_WIDTH = 220;
+/** A typical step card: kind, two lines of title. Only a guess until the canvas has measured it. */
+export const NODE_HEIGHT = 70;
 
 function TreeNodeCard({ data, selected }: NodeProps<FlowNode>) {
-  const { node, isRoot, errors } = data;
+  const { node, isRoot, errors, diff } = data;
   return (
     <div
       className="fp-node"
       data-selected={selected}
       data-invalid={errors.length > 0}
+      data-diff={diff}
       data-testid={`node-${node.id}`}
       title={errors.join('\n') || undefined}
       style={{ ['--fp-node-color' as string]: KIND_COLOR[node.kind] }}
     >
-      <Handle type="target" position={Position.Top} />
+      <Handle type="target" position={Position.Top} aria-label={`Connect to ${node.title}`} />
       <div className="fp-node-kind">
         {isRoot ? 'Start · ' : ''}
         {KIND_LABEL[node.kind]}
+        {diff && <span className="fp-node-diff"> · {DIFF_LABEL[diff]}</span>}
       </div>
       <Text size="sm" fw={500} lineClamp={2}>
         {node.title}
@@ -61,7 +70,9 @@ function TreeNodeCard({ data, selected }: NodeProps<FlowNode>) {
           {errors[0]}
         </Text>
       )}
-      {node.kind !== 'solution' && node.kind !== 'escalate' && <Handle type="source" position={Position.Bottom} />}
+      {node.kind !== 'solution' && node.kind !== 'escalate' && (
+        <Handle type="source" position={Position.Bottom} aria-label={`Connect ${node.title} to another step`} />
+      )}
     </div>
   );
 }
@@ -116,7 +127,7 @@ export function toFlowNodes(
   nodes: readonly TreeNode[],
   rootId: string,
   errorsByNode: Map<string, string[]>,
-  options: { relayout?: boolean; selectedId?: string | null } = {},
+  options: { relayout?: boolean; selectedId?: string | null; diff?: ReadonlyMap<string, NodeDiff> } = {},
 ): FlowNode[] {
   const needsLayout = options.relayout || nodes.some((n) => !n.position);
   const layout = needsLayout ? autoLayout(nodes, rootId) : null;
@@ -124,7 +135,7 @@ export function toFlowNodes(
     id: n.id,
     type: 'tree',
     position: (!options.relayout && n.position) || layout?.get(n.id) || { x: 0, y: 0 },
-    data: { node: n, isRoot: n.id === rootId, errors: errorsByNode.get(n.id) ?? [] },
+    data: { node: n, isRoot: n.id === rootId, errors: errorsByNode.get(n.id) ?? [], diff: options.diff?.get(n.id) },
     selected: options.selectedId === n.id,
   }));
 }
@@ -134,26 +145,36 @@ export function TreeGraphView({
   treeNodes,
   rootId,
   height = 560,
+  diff,
   ...props
-}: { treeNodes: readonly TreeNode[]; rootId: string; height?: number } & Omit<Partial<ReactFlowProps<FlowNode>>, 'nodes' | 'edges'>) {
-  const flowNodes = useMemo(() => toFlowNodes(treeNodes, rootId, new Map()), [treeNodes, rootId]);
+}: {
+  treeNodes: readonly TreeNode[];
+  rootId: string;
+  height?: number | string;
+  /** Marks steps as added, removed or changed (the compare view). */
+  diff?: ReadonlyMap<string, NodeDiff>;
+} & Omit<Partial<ReactFlowProps<FlowNode>>, 'nodes' | 'edges'>) {
+  const flowNodes = useMemo(() => toFlowNodes(treeNodes, rootId, new Map(), { diff }), [treeNodes, rootId, diff]);
   const edges = useMemo(() => edgesOf(treeNodes), [treeNodes]);
   return (
-    <div style={{ height }} data-testid="tree-graph">
-      <ReactFlow<FlowNode>
-        nodes={flowNodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        fitView
-        nodesDraggable={false}
-        nodesConnectable={false}
-        proOptions={{ hideAttribution: true }}
-        minZoom={0.1}
-        {...props}
-      >
-        <Background />
-        <Controls showInteractive={false} />
-      </ReactFlow>
-    </div>
+    // Its own provider: inside the editor (the compare view) it must not share the editor's canvas state.
+    <ReactFlowProvider>
+      <div style={{ height }} className="fp-readonly" data-testid="tree-graph">
+        <ReactFlow<FlowNode>
+          nodes={flowNodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          fitView
+          nodesDraggable={false}
+          nodesConnectable={false}
+          proOptions={{ hideAttribution: true }}
+          minZoom={0.1}
+          {...props}
+        >
+          <Background />
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      </div>
+    </ReactFlowProvider>
   );
 }

@@ -16,11 +16,12 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconChevronDown, IconDownload, IconEdit, IconHistory, IconTrash } from '@tabler/icons-react';
+import { IconChevronDown, IconDownload, IconEdit, IconHistory, IconPlayerPlay, IconTrash } from '@tabler/icons-react';
 import { successors, type TreeNode, type TreeResponse } from '@flowpilot/contracts';
 import { hasRole, useAuth } from '../../lib/auth.tsx';
 import { Markdown } from '../../components/markdown.tsx';
 import { NotFoundPage } from '../../components/not-found-page.tsx';
+import { usePageTitle } from '../../components/use-page-title.ts';
 import { StatusBadge, TagList } from './tree-badges.tsx';
 import { KIND_COLOR, KIND_LABEL, TreeGraphView } from './tree-graph.tsx';
 import { TreeHistoryDrawer } from './tree-history-drawer.tsx';
@@ -61,7 +62,7 @@ function StepCard({ node, tree, index }: { node: TreeNode; tree: TreeResponse; i
           </Badge>
         )}
       </Group>
-      <Text fw={600} mb={node.body ? 'xs' : 0}>
+      <Text fw={600} mb={node.body ? 'xs' : 0} className="fp-wrap">
         {node.title}
       </Text>
       {node.body && <Markdown>{node.body}</Markdown>}
@@ -103,6 +104,8 @@ export function TreeViewPage() {
   const remove = useDeleteTree();
   const [historyOpen, history] = useDisclosure(false);
   const [deleting, deleteModal] = useDisclosure(false);
+  const loaded = tree.data;
+  usePageTitle(loaded ? (loaded.version !== loaded.current_version ? `${loaded.title} (version ${loaded.version})` : loaded.title) : null);
 
   if (tree.error instanceof ApiError && (tree.error.status === 404 || tree.error.status === 422)) return <NotFoundPage />;
   if (tree.isPending || !tree.data) return <Skeleton h={400} radius="md" />;
@@ -127,11 +130,15 @@ export function TreeViewPage() {
           <Anchor component={Link} to="/trees" size="sm">
             ← Decision trees
           </Anchor>
-          <Group gap="sm">
-            <Title order={2}>{t.title}</Title>
+          <Group gap="xs">
+            <Title order={1} size="h2" className="fp-wrap">
+              {t.title}
+            </Title>
             {author && <StatusBadge status={t.status} />}
           </Group>
-          <Text c="dimmed">{t.description}</Text>
+          <Text c="dimmed" className="fp-wrap">
+            {t.description}
+          </Text>
           <Group gap="xs">
             <Badge variant="light">{t.category}</Badge>
             <TagList tags={t.tags} />
@@ -142,6 +149,11 @@ export function TreeViewPage() {
           </Group>
         </Stack>
         <Group gap="xs">
+          {t.status !== 'archived' && (
+            <Button leftSection={<IconPlayerPlay size={16} />} onClick={() => navigate(`/sessions/new?tree=${t.id}`)}>
+              Start session
+            </Button>
+          )}
           <Button variant="default" leftSection={<IconHistory size={16} />} onClick={history.open}>
             History
           </Button>
@@ -161,7 +173,7 @@ export function TreeViewPage() {
             </Menu.Dropdown>
           </Menu>
           {author && (
-            <Button leftSection={<IconEdit size={16} />} onClick={() => navigate(`/trees/${t.id}/edit`)}>
+            <Button variant="default" leftSection={<IconEdit size={16} />} onClick={() => navigate(`/trees/${t.id}/edit`)}>
               Edit
             </Button>
           )}

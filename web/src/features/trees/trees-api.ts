@@ -5,6 +5,7 @@ import type {
   ImportReport,
   ImportTreesBody,
   SearchResults,
+  TreeComparison,
   TreeList,
   TreeResponse,
   TreeStatus,
@@ -37,6 +38,7 @@ export const treeKeys = {
   categories: ['trees', 'categories'] as const,
   detail: (id: string, version?: number) => ['trees', 'detail', id, version ?? 'latest'] as const,
   versions: (id: string) => ['trees', 'versions', id] as const,
+  compare: (id: string, from: number, to: number) => ['trees', 'compare', id, from, to] as const,
 };
 
 export const useTreeList = (filters: LibraryFilters, page = 1, limit = PAGE_SIZE) =>
@@ -64,8 +66,29 @@ export const useTree = (id: string | undefined, version?: number) =>
     enabled: Boolean(id),
   });
 
+/** Reads the newest version of a tree now, whatever the cache holds (the editor's "load the newest"). */
+export function useFetchNewestTree(id: string) {
+  const qc = useQueryClient();
+  return () => qc.fetchQuery({ queryKey: treeKeys.detail(id), queryFn: () => api.get<TreeResponse>(`/trees/${id}`), staleTime: 0 });
+}
+
 export const useTreeVersions = (id: string) =>
   useQuery({ queryKey: treeKeys.versions(id), queryFn: () => api.get<TreeVersionList>(`/trees/${id}/versions?limit=100`) });
+
+/** What changed from version `from` to version `to` (node ids added, removed, changed; tree fields changed). */
+export const useTreeCompare = (id: string, from: number, to: number, enabled = true) =>
+  useQuery({
+    queryKey: treeKeys.compare(id, from, to),
+    queryFn: () => api.get<TreeComparison>(`/trees/${id}/compare${query({ from, to })}`),
+    enabled,
+  });
+
+/**
+ * Called with a version this client saved, as soon as the server answers and
+ * before the tree's queries refetch: the editor must know the new version is
+ * its own before a refetch shows it.
+ */
+export type OnSaved = (tree: TreeResponse) => void;
 
 function useInvalidateTrees() {
   const qc = useQueryClient();
@@ -77,15 +100,26 @@ export function useCreateTree() {
   return useMutation({ mutationFn: (body: CreateTreeBody) => api.post<TreeResponse>('/trees', body), onSuccess: invalidate });
 }
 
-export function useUpdateTree(id: string) {
-  const invalidate = useInvalidateTrees();
-  return useMutation({ mutationFn: (body: UpdateTreeBody) => api.request<TreeResponse>('PUT', `/trees/${id}`, body), onSuccess: invalidate });
-}
-
-export function useRestoreTree(id: string) {
+export function useUpdateTree(id: string, onSaved?: OnSaved) {
   const invalidate = useInvalidateTrees();
   return useMutation({
-    mutationFn: (body: { version: number; base_version: number }) => api.post<TreeResponse>(`/trees/${id}/restore`, body),
+    mutationFn: async (body: UpdateTreeBody) => {
+      const saved = await api.request<TreeResponse>('PUT', `/trees/${id}`, body);
+      onSaved?.(saved);
+      return saved;
+    },
+    onSuccess: invalidate,
+  });
+}
+
+export function useRestoreTree(id: string, onSaved?: OnSaved) {
+  const invalidate = useInvalidateTrees();
+  return useMutation({
+    mutationFn: async (body: { version: number; base_version: number }) => {
+      const restored = await api.post<TreeResponse>(`/trees/${id}/restore`, body);
+      onSaved?.(restored);
+      return restored;
+    },
     onSuccess: invalidate,
   });
 }

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import {
   Alert,
@@ -25,6 +25,7 @@ import type { SearchHit, TreeStatus, TreeSummary } from '@flowpilot/contracts';
 import { hasRole, useAuth } from '../../lib/auth.tsx';
 import { EmptyState } from '../../components/empty-state.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
+import { usePageTitle } from '../../components/use-page-title.ts';
 import { ImportTreesModal } from './import-trees-modal.tsx';
 import { StatusBadge, TagList } from './tree-badges.tsx';
 import { downloadExport, PAGE_SIZE, useCategories, useTreeList, useTreeSearch, type LibraryFilters } from './trees-api.ts';
@@ -32,12 +33,12 @@ import { downloadExport, PAGE_SIZE, useCategories, useTreeList, useTreeSearch, t
 function TreeCard({ tree, showStatus, hit }: { tree: TreeSummary; showStatus: boolean; hit?: SearchHit }) {
   return (
     <Card withBorder padding="md" radius="md" data-testid="tree-card">
-      <Group justify="space-between" align="flex-start" wrap="nowrap">
-        <Stack gap={4} style={{ minWidth: 0 }}>
-          <Anchor component={Link} to={`/trees/${tree.id}`} fw={600} size="md">
+      <Group justify="space-between" align="flex-start" gap="xs">
+        <Stack gap={4} style={{ minWidth: 0, flex: '1 1 240px' }}>
+          <Anchor component={Link} to={`/trees/${tree.id}`} fw={600} size="md" className="fp-wrap">
             {tree.title}
           </Anchor>
-          <Text size="sm" c="dimmed" lineClamp={2}>
+          <Text size="sm" c="dimmed" lineClamp={2} className="fp-wrap">
             {tree.description}
           </Text>
         </Stack>
@@ -70,26 +71,48 @@ function TreeCard({ tree, showStatus, hit }: { tree: TreeSummary; showStatus: bo
 }
 
 export function TreesPage() {
+  usePageTitle('Trees');
   const { user } = useAuth();
   const author = hasRole(user, 'engineer');
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [importing, importModal] = useDisclosure(false);
-  const q = params.get('q') ?? '';
+  const urlQ = params.get('q') ?? '';
   const filters: LibraryFilters = {
     category: params.get('category'),
     status: (params.get('status') as TreeStatus | null) ?? null,
     tag: params.get('tag'),
   };
   const page = Math.max(1, Number(params.get('page')) || 1);
+  const setParam = (key: string, value: string | null) =>
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        if (value) next.set(key, value);
+        else next.delete(key);
+        if (key !== 'page') next.delete('page');
+        return next;
+      },
+      { replace: true },
+    );
+
+  // The box owns what is typed; the URL follows it (debounced), never the other way while typing,
+  // so no keystroke is lost to a URL update still on its way.
+  const [q, setQ] = useState(urlQ);
   const [debouncedQ] = useDebouncedValue(q, 200);
-  const setParam = (key: string, value: string | null) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    if (key !== 'page') next.delete('page');
-    setParams(next, { replace: true });
-  };
+  const writtenQ = useRef(urlQ);
+  useEffect(() => {
+    // The URL changed from outside (back, forward, a link): the box shows it.
+    if (urlQ !== writtenQ.current) {
+      writtenQ.current = urlQ;
+      setQ(urlQ);
+    }
+  }, [urlQ]);
+  useEffect(() => {
+    if (debouncedQ === writtenQ.current) return;
+    writtenQ.current = debouncedQ;
+    setParam('q', debouncedQ || null);
+  }, [debouncedQ]); // Only a new debounced value writes; setParam is a fresh closure each render.
 
   const categories = useCategories();
   const list = useTreeList(filters, page);
@@ -132,7 +155,16 @@ export function TreesPage() {
         }
       />
       <Grid gap="lg">
-        <Grid.Col span={{ base: 12, md: 3 }}>
+        <Grid.Col span={{ base: 12, md: 3 }} hiddenFrom="md">
+          <Select
+            label="Category"
+            data={[{ value: '', label: 'All trees' }, ...(categories.data?.items ?? []).map((c) => ({ value: c.category, label: `${c.category} (${c.count})` }))]}
+            value={filters.category ?? ''}
+            allowDeselect={false}
+            onChange={(v) => setParam('category', v || null)}
+          />
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 3 }} visibleFrom="md">
           <Paper withBorder p="xs" radius="md">
             <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" py={4}>
               Categories
@@ -163,7 +195,7 @@ export function TreesPage() {
                 leftSection={<IconSearch size={16} />}
                 rightSection={searching && search.isFetching ? <Loader size="xs" /> : null}
                 value={q}
-                onChange={(e) => setParam('q', e.currentTarget.value)}
+                onChange={(e) => setQ(e.currentTarget.value)}
               />
               {author && (
                 <SegmentedControl
