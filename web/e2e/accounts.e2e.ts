@@ -189,7 +189,8 @@ describe('accounts', () => {
     // A team of one, with its own admin pages.
     await page.goto(`${server.url}/admin/users`);
     await page.getByRole('heading', { name: 'Users & invites' }).waitFor();
-    const rows = page.getByRole('row').filter({ hasText: '@' });
+    // On a phone the team's members are a list of cards.
+    const rows = page.getByRole('list', { name: 'Team members' }).getByRole('listitem');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain('robin@contoso.example');

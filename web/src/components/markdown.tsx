@@ -67,7 +67,11 @@ function CodeBlock({ node: _node, ...props }: ComponentProps<'pre'> & { node?: u
  * run, and link URLs are sanitised (react-markdown's defaults), so a tree
  * body can never inject script.
  */
-export function Markdown({ children }: { children: string }) {
+export function Markdown({ children, headingOffset = 0 }: { children: string; /** Levels to push headings down, for Markdown shown under a page's own headings (its `#` must not be a second h1). */ headingOffset?: number }) {
+  const heading = (level: number) => {
+    const Tag = `h${Math.min(6, level + headingOffset)}` as 'h1';
+    return ({ node: _node, ...props }: ComponentProps<'h1'> & { node?: unknown }) => <Tag {...props} />;
+  };
   return (
     <Typography fz="sm" className="fp-markdown">
       <ReactMarkdown
@@ -75,6 +79,7 @@ export function Markdown({ children }: { children: string }) {
         components={{
           a: ({ node: _node, ...props }) => <a {...props} target="_blank" rel="noopener noreferrer" />,
           pre: CodeBlock,
+          ...(headingOffset > 0 && { h1: heading(1), h2: heading(2), h3: heading(3), h4: heading(4), h5: heading(5), h6: heading(6) }),
         }}
       >
         {children}

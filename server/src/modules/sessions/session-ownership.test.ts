@@ -70,9 +70,11 @@ describe.each(DB_KINDS)('who may act on a session, and who gets the credit, on %
 
     const node = after.current_node_id;
     const attempts: [string, 'POST' | 'PUT', string, unknown][] = [
+      ['an answer', 'POST', `/sessions/${s.id}/steps`, { node_id: node, answer: 'Done' }],
       ['a note', 'POST', `/sessions/${s.id}/steps`, { node_id: node, note: 'I am still here' }],
       ['an off-tree step', 'POST', `/sessions/${s.id}/off-tree`, { action: 'Power cycled', outcome: 'Still dead' }],
       ['a pause', 'POST', `/sessions/${s.id}/pause`, undefined],
+      ['a resume', 'POST', `/sessions/${s.id}/resume`, undefined],
       ['going back', 'POST', `/sessions/${s.id}/back`, { node_id: node }],
       ['new ticket details', 'PUT', `/sessions/${s.id}`, { device: 'PRN-07' }],
       ['completing', 'POST', `/sessions/${s.id}/complete`, { resolution: 'Fixed it myself' }],

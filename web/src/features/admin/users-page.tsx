@@ -183,7 +183,7 @@ function UserRow({ user, isSelf, onResetPassword, asCard }: { user: UserResponse
   );
   if (asCard) {
     return (
-      <Paper withBorder radius="md" p="sm" style={{ opacity: user.is_active ? 1 : 0.6 }} aria-label={user.full_name} role="group">
+      <Paper withBorder radius="md" p="sm" style={{ opacity: user.is_active ? 1 : 0.6 }} aria-label={user.full_name} role="listitem">
         <Group justify="space-between" align="flex-start" wrap="nowrap" gap="xs">
           <div style={{ minWidth: 0 }}>{who}</div>
           {status}
@@ -317,7 +317,7 @@ export function UsersPage() {
       />
       <Stack gap="lg">
         {phone ? (
-          <Stack gap="sm" aria-label="Team members">
+          <Stack gap="sm" role="list" aria-label="Team members">
             {users.isPending && [0, 1, 2].map((i) => <Skeleton key={i} h={96} radius="md" />)}
             {users.data?.items.map((u) => (
               <UserRow key={u.id} user={u} isSelf={u.id === me?.id} onResetPassword={() => setResetting(u)} asCard />

@@ -13,7 +13,7 @@ export function AuthShell({ title, subtitle, children, footer }: { title: string
         <Paper withBorder shadow="sm" p="xl" radius="md">
           <Stack>
             <div>
-              <Title order={2} size="h3">
+              <Title order={1} size="h3">
                 {title}
               </Title>
               {subtitle && (

@@ -303,7 +303,9 @@ export function PickupScreen({ session, userId }: { session: SessionResponse; us
           <Anchor component={Link} to="/escalations" size="sm">
             ← Escalation queue
           </Anchor>
-          <Title order={2}>Pick up: {session.tree_title}</Title>
+          <Title order={1} size="h2">
+            Pick up: {session.tree_title}
+          </Title>
           <Group gap="xs">
             <Badge color={STATUS_COLOR[session.status]}>{STATUS_LABEL[session.status]}</Badge>
             {session.ticket_id && <Badge variant="outline">Ticket {session.ticket_id}</Badge>}

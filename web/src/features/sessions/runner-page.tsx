@@ -122,7 +122,7 @@ function Documentation({ id, psa }: { id: string; psa: PsaResult | null }) {
           </Badge>
         )}
       </Group>
-      {doc.isLoading ? <Skeleton h={200} /> : doc.data ? <Markdown>{doc.data.markdown}</Markdown> : <Text c="dimmed">No documentation.</Text>}
+      {doc.isLoading ? <Skeleton h={200} /> : doc.data ? <Markdown headingOffset={2}>{doc.data.markdown}</Markdown> : <Text c="dimmed">No documentation.</Text>}
     </Card>
   );
 }
@@ -290,7 +290,9 @@ export function RunnerPage() {
           <Anchor component={Link} to="/sessions" size="sm">
             ← Sessions
           </Anchor>
-          <Title order={2}>{s.tree_title}</Title>
+          <Title order={1} size="h2">
+            {s.tree_title}
+          </Title>
           <Group gap="xs">
             <Badge color={STATUS_COLOR[s.status]}>{STATUS_LABEL[s.status]}</Badge>
             {s.paused && <Badge color="yellow">Paused</Badge>}
