@@ -8,7 +8,31 @@ const text = (max: number) =>
     .trim()
     .max(max)
     .refine(isStorableText, 'Text must not contain NUL characters or broken Unicode');
-const url = () => text(500).pipe(z.url({ protocol: /^https?$/, message: 'Enter a full URL starting with https://' }));
+
+/**
+ * An address as it should be stored: surrounding spaces gone, scheme and host
+ * in lower case, no default port, no trailing slash on the path (a pasted
+ * `HTTPS://Example.com/ ` is `https://example.com`). Anything that is not an
+ * http(s) URL, or that carries a user name or password, comes back trimmed
+ * only, for the checks to refuse in words.
+ */
+export function normaliseAddress(raw: string): string {
+  const value = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) return value;
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}${url.search}${url.hash}`;
+}
+
+/** A URL, normalised; `pastedSuffix` is taken off the end (what people paste by habit and the adapter adds itself: Halo's `/api`, Autotask's `/v1.0`). */
+const url = (pastedSuffix?: RegExp) =>
+  text(500)
+    .overwrite((u) => (pastedSuffix ? normaliseAddress(u).replace(pastedSuffix, '') : normaliseAddress(u)))
+    .pipe(z.url({ protocol: /^https?$/, message: 'Enter a full URL starting with https://' }));
 
 /**
  * What a stored secret looks like in responses: never the value. On save,
@@ -26,10 +50,12 @@ export type PsaProvider = z.infer<typeof PsaProvider>;
 
 export const ConnectWiseSettings = z.object({
   provider: z.literal('connectwise'),
-  site_url: url().describe('e.g. https://api-na.myconnectwise.net (cloud) or your server'),
+  site_url: url().describe('e.g. https://api-na.myconnectwise.net (cloud) or your server; the server only, without a path'),
   codebase: text(50)
-    .regex(/^[A-Za-z0-9_.-]+\/$/, 'A codebase ends with "/", e.g. v4_6_release/')
-    .default('v4_6_release/'),
+    .overwrite((c) => (c ? `${c.replace(/^\/+|\/+$/g, '')}/` : c))
+    .regex(/^[A-Za-z0-9_.-]+\/$/, 'A codebase is a name like v4_6_release/')
+    .default('v4_6_release/')
+    .describe('The slash at the end is added when missing'),
   company_id: text(100).min(1, 'Company id is required'),
   public_key: text(200).min(1, 'Public key is required'),
   private_key: secret('Private key').optional(),
@@ -39,7 +65,9 @@ export const ConnectWiseSettings = z.object({
 
 export const AutotaskSettings = z.object({
   provider: z.literal('autotask'),
-  zone_lookup_url: url().default('https://webservices.autotask.net/atservicesrest').describe('Where the zone of the API user is looked up'),
+  zone_lookup_url: url(/\/v1\.0(\/zoneInformation)?$/i)
+    .default('https://webservices.autotask.net/atservicesrest')
+    .describe('Where the zone of the API user is looked up (on autotask.net)'),
   username: text(200).min(1, 'API user name is required'),
   secret: secret('Secret').optional(),
   integration_code: secret('Integration code').optional(),
@@ -49,8 +77,8 @@ export const AutotaskSettings = z.object({
 
 export const HaloSettings = z.object({
   provider: z.literal('halopsa'),
-  base_url: url().describe('Your Halo address, e.g. https://yourcompany.halopsa.com'),
-  auth_url: url().optional().describe('The authorisation server; defaults to <base_url>/auth'),
+  base_url: url(/\/api$/i).describe('Your Halo address, e.g. https://yourcompany.halopsa.com (a pasted resource server address ending in /api is taken as well)'),
+  auth_url: url(/\/token$/i).optional().describe('The authorisation server; defaults to <base_url>/auth'),
   tenant: text(100).optional().describe('Halo-hosted instances: your tenant name'),
   client_id: text(200).min(1, 'Client id is required'),
   client_secret: secret('Client secret').optional(),
@@ -73,6 +101,7 @@ export const PSA_SECRET_FIELDS = {
 export const WebhookSettings = z.object({
   webhook_url: text(2000)
     .min(1, 'The webhook address is required')
+    .overwrite(normaliseAddress)
     .describe(`Write-only: answered as "${SECRET_MASK}"; send it back unchanged to keep the stored one`),
 });
 export type WebhookSettings = z.infer<typeof WebhookSettings>;
@@ -104,8 +133,18 @@ export const IntegrationsResponse = z
   .meta({ id: 'Integrations' });
 export type IntegrationsResponse = z.infer<typeof IntegrationsResponse>;
 
+const unsaved = 'Values to try instead of the saved ones (nothing is stored); a secret sent as the mask, or left out, means the stored one';
 export const TestIntegrationBody = z
-  .object({ channel: z.enum(['psa', 'slack', 'teams', 'email']), ticket_id: text(64).optional().describe('PSA: also check this ticket can be read') })
+  .discriminatedUnion('channel', [
+    z.object({
+      channel: z.literal('psa'),
+      settings: PsaSettings.optional().describe(unsaved),
+      ticket_id: text(64).optional().describe('Also check this ticket can be read'),
+    }),
+    z.object({ channel: z.literal('slack'), settings: WebhookSettings.optional().describe(unsaved) }),
+    z.object({ channel: z.literal('teams'), settings: WebhookSettings.optional().describe(unsaved) }),
+    z.object({ channel: z.literal('email'), settings: EmailSettings.optional().describe(unsaved) }),
+  ])
   .meta({ id: 'TestIntegrationBody' });
 export type TestIntegrationBody = z.input<typeof TestIntegrationBody>;
 

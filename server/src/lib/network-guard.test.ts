@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callService, DeliveryError } from '../integrations/outbound.ts';
 import { fetch as undiciFetch } from 'undici';
-import { assertAllowedTarget, publicOnlyAgent, publicOnlyLookup, TargetRefused } from './network-guard.ts';
+import { assertAllowedTarget, checkTargetForm, publicOnlyAgent, publicOnlyLookup, TargetRefused } from './network-guard.ts';
 
 const lookupOf = (host: string, all: boolean) =>
   new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) => {
@@ -29,6 +29,15 @@ describe('the SSRF guard', () => {
       await expect(assertAllowedTarget(url, false), url).rejects.toBeInstanceOf(TargetRefused);
     }
     await expect(assertAllowedTarget('http://127.0.0.1/x', true)).resolves.toBeInstanceOf(URL);
+  });
+
+  it('checks the form of an address for saving without looking its name up: only a literal address or localhost is judged', async () => {
+    expect(checkTargetForm('https://helpdesk.flowpilot.invalid/api', false).hostname).toBe('helpdesk.flowpilot.invalid');
+    await expect(assertAllowedTarget('https://helpdesk.flowpilot.invalid/api', false)).rejects.toThrow('names a host that does not resolve (helpdesk.flowpilot.invalid)');
+    for (const url of ['https://127.0.0.1/x', 'https://[fd00::1]/x', 'https://169.254.169.254/latest', 'https://printers.localhost/x', 'http://93.184.215.14/x', 'https://user:pw@example.com/', 'not a url']) {
+      expect(() => checkTargetForm(url, false), url).toThrow(TargetRefused);
+    }
+    expect(checkTargetForm('http://127.0.0.1:8080/x', true).port).toBe('8080');
   });
 
   it('checks the addresses again as the connection is made (a name cannot switch to a private address after the check)', async () => {

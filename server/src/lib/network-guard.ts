@@ -8,14 +8,37 @@ export class TargetRefused extends Error {
   override name = 'TargetRefused';
 }
 
+/** `localhost` and names under it are this machine (RFC 6761): known without asking DNS. */
+export const isLocalhostName = (host: string) => /(^|\.)localhost\.?$/i.test(host);
+
+/** The host of a URL without IPv6 brackets. */
+const bareHost = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
+
 /**
- * Refuses URLs FlowPilot must not call on a user's say-so (against SSRF):
- * anything but http(s), credentials in the URL, and hosts that resolve to
- * loopback, private, link-local or other non-public addresses, unless the
- * operator allowed private targets (a PSA on the office network). Plain http
- * is only accepted together with private targets.
+ * Whether the URL names a host on this machine or a private network by its
+ * form alone (a literal loopback, private or link-local address, or
+ * `localhost`): a stand-in or relay the operator runs, never a vendor's cloud.
  */
-export async function assertAllowedTarget(raw: string, allowPrivate: boolean): Promise<URL> {
+export function namesPrivateHost(url: URL): boolean {
+  const host = bareHost(url);
+  if (isLocalhostName(host)) return true;
+  if (!ipaddr.isValid(host)) return false;
+  try {
+    assertPublicAddress(host);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The checks of `assertAllowedTarget` that need no name lookup, for saving
+ * an address (a name that does not resolve yet may still be saved; sending
+ * checks it again in full): an http(s) URL without credentials, plain http
+ * only together with private targets, and, unless private targets are
+ * allowed, no literal non-public address and no `localhost`.
+ */
+export function checkTargetForm(raw: string, allowPrivate: boolean): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -25,16 +48,29 @@ export async function assertAllowedTarget(raw: string, allowPrivate: boolean): P
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowPrivate)) throw new TargetRefused('must start with https://');
   if (url.username || url.password) throw new TargetRefused('must not contain a user name or password');
   if (allowPrivate) return url;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = bareHost(url);
+  if (isLocalhostName(host)) throw new TargetRefused(`names this machine (${host}); set ALLOW_PRIVATE_NETWORK_TARGETS=true to allow private networks`);
+  if (ipaddr.isValid(host)) assertPublicAddress(host);
+  return url;
+}
+
+/**
+ * Refuses URLs FlowPilot must not call on a user's say-so (against SSRF):
+ * anything but http(s), credentials in the URL, and hosts that resolve to
+ * loopback, private, link-local or other non-public addresses, unless the
+ * operator allowed private targets (a PSA on the office network). Plain http
+ * is only accepted together with private targets.
+ */
+export async function assertAllowedTarget(raw: string, allowPrivate: boolean): Promise<URL> {
+  const url = checkTargetForm(raw, allowPrivate);
+  if (allowPrivate) return url;
+  const host = bareHost(url);
+  if (ipaddr.isValid(host)) return url;
   let addresses: string[];
-  if (ipaddr.isValid(host)) {
-    addresses = [host];
-  } else {
-    try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-    } catch {
-      throw new TargetRefused(`names a host that does not resolve (${host})`);
-    }
+  try {
+    addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  } catch {
+    throw new TargetRefused(`names a host that does not resolve (${host})`);
   }
   for (const address of addresses) assertPublicAddress(address);
   return url;

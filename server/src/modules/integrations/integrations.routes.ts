@@ -37,11 +37,11 @@ export const integrationsRoutes: FastifyPluginAsyncZod<{ integrations: Integrati
       schema: {
         tags,
         security,
-        summary: 'Try an integration with the saved settings and say what is wrong in words',
+        summary: 'Try an integration, with unsaved settings or the saved ones, and say what is wrong in words',
         body: TestIntegrationBody,
         response: { 200: TestIntegrationResponse, ...errors(401, 403, 422) },
       },
     },
-    async (request) => integrations.test(currentUser(request), request.body.channel, request.body.ticket_id),
+    async (request) => integrations.test(currentUser(request), request.body),
   );
 };

@@ -5,6 +5,7 @@ import {
   type IntegrationsResponse,
   type PsaProvider,
   type PsaSettings,
+  type TestIntegrationBody,
   type TestIntegrationResponse,
   type UpdateIntegrationsBody,
 } from '@flowpilot/contracts';
@@ -18,11 +19,12 @@ import { DeliveryError, WEBHOOK_TIMEOUT_MS } from '../../integrations/outbound.t
 import { createPsaAdapter, isTicketNumber, type PsaAdapter } from '../../integrations/psa/index.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
 import { forbidden, invalid } from '../../lib/errors.ts';
-import { assertAllowedTarget, TargetRefused } from '../../lib/network-guard.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
+import { addressProblem } from './integration-addresses.ts';
 import * as repo from './integrations.repository.ts';
 
 type UpdateParsed = z.output<typeof UpdateIntegrationsBody>;
+type TestParsed = z.output<typeof TestIntegrationBody>;
 type Secrets = Record<string, string>;
 /** The chat webhook addresses, sealed together. */
 interface ChatSecrets {
@@ -98,24 +100,13 @@ export function createIntegrationsService(deps: {
     return { psa: shown as PsaSettings, ...base };
   }
 
-  /** A problem with an address, or null when it may be called. */
-  async function refusedAddress(value: string, loc: (string | number)[]) {
-    try {
-      await assertAllowedTarget(value, deps.allowPrivateTargets);
-      return null;
-    } catch (err) {
-      if (!(err instanceof TargetRefused)) throw err;
-      return { loc, msg: `This address ${err.message}`, type: 'value_error.url_refused' };
-    }
-  }
-
-  /** The PSA columns to store, or the problems with what was sent. */
-  async function psaColumns(psa: PsaSettings, current: repo.IntegrationsRow | undefined, problems: Problem[]) {
+  /** The PSA settings with their secrets: a secret left out or sent as the mask is the stored one (same provider only); `loc` says where problems go. */
+  function withSecrets(psa: PsaSettings, current: repo.IntegrationsRow | undefined, loc: (string | number)[], problems: Problem[]) {
     for (const field of URL_FIELDS) {
       const value = (psa as Record<string, unknown>)[field];
       if (typeof value !== 'string') continue;
-      const problem = await refusedAddress(value, ['body', 'psa', field]);
-      if (problem) problems.push(problem);
+      const msg = addressProblem(field, value, deps.allowPrivateTargets);
+      if (msg) problems.push({ loc: [...loc, field], msg, type: 'value_error.url' });
     }
     const kept = current?.psa_provider === psa.provider && current ? openSecrets(current) : {};
     const secrets: Secrets = {};
@@ -125,23 +116,32 @@ export function createIntegrationsService(deps: {
       delete settings[field];
       const value = typeof given === 'string' && given !== SECRET_MASK ? given : kept[field];
       if (value) secrets[field] = value;
-      else problems.push({ loc: ['body', 'psa', field], msg: 'Field required', type: 'missing' });
+      else problems.push({ loc: [...loc, field], msg: 'Field required', type: 'missing' });
     }
     delete settings.provider;
+    return { settings, secrets };
+  }
+
+  /** The PSA columns to store, or the problems with what was sent. */
+  function psaColumns(psa: PsaSettings, current: repo.IntegrationsRow | undefined, problems: Problem[]) {
+    const { settings, secrets } = withSecrets(psa, current, ['body', 'psa'], problems);
     return { psa_provider: psa.provider, psa_settings: settings, psa_secrets: box.seal(secrets) };
   }
 
-  /** A webhook address to keep: the stored one when the mask comes back, else the new one if it is https and allowed. */
-  async function webhook(channel: 'slack' | 'teams', given: { webhook_url: string } | null | undefined, kept: ChatSecrets, problems: Problem[]) {
+  /**
+   * A webhook address to keep (or try): the stored one when the mask comes
+   * back, else the new one if its form is right. No name is looked up here:
+   * each send checks the address in full.
+   */
+  function webhook(channel: 'slack' | 'teams', given: { webhook_url: string } | null | undefined, kept: ChatSecrets, loc: (string | number)[], problems: Problem[]) {
     if (given === undefined) return kept[channel];
     if (given === null) return undefined;
     if (given.webhook_url === SECRET_MASK) {
-      if (!kept[channel]) problems.push({ loc: ['body', channel, 'webhook_url'], msg: 'Field required', type: 'missing' });
+      if (!kept[channel]) problems.push({ loc, msg: 'Field required', type: 'missing' });
       return kept[channel];
     }
-    // The SSRF guard refuses what is not a URL, not https (http only with private targets) or not public.
-    const problem = await refusedAddress(given.webhook_url, ['body', channel, 'webhook_url']);
-    if (problem) problems.push(problem);
+    const msg = addressProblem(channel, given.webhook_url, deps.allowPrivateTargets);
+    if (msg) problems.push({ loc, msg, type: 'value_error.url' });
     return given.webhook_url;
   }
 
@@ -172,23 +172,35 @@ export function createIntegrationsService(deps: {
     link: `${deps.publicUrl}/escalations`,
   });
 
-  async function testChannel(actor: AuthUser, channel: 'slack' | 'teams' | 'email'): Promise<TestIntegrationResponse> {
+  /** The chat webhook to try: the unsaved one given (checked like a save), else the stored one. */
+  function chatTarget(channel: 'slack' | 'teams', given: { webhook_url: string } | undefined, kept: ChatSecrets): string | undefined {
+    if (!given) return kept[channel];
+    const problems: Problem[] = [];
+    const target = webhook(channel, given, kept, ['body', 'settings', 'webhook_url'], problems);
+    if (problems.length) throw invalid(problems);
+    return target;
+  }
+
+  async function testChannel(actor: AuthUser, body: Exclude<TestParsed, { channel: 'psa' }>): Promise<TestIntegrationResponse> {
     const channels = await repo.find(db, actor.teamId);
     const chat = openChat(channels);
     const webhook = { timeoutMs: deps.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS, allowPrivate: deps.allowPrivateTargets };
     try {
-      if (channel === 'slack') {
-        if (!chat.slack) return { ok: false, message: 'Slack is not set up for this team' };
-        await postSlack(chat.slack, buildSlackMessage(sample(actor)), webhook);
+      if (body.channel === 'slack') {
+        const target = chatTarget('slack', body.settings, chat);
+        if (!target) return { ok: false, message: 'Slack is not set up for this team' };
+        await postSlack(target, buildSlackMessage(sample(actor)), webhook);
         return { ok: true, message: 'Slack accepted the test message: look for it in the channel' };
       }
-      if (channel === 'teams') {
-        if (!chat.teams) return { ok: false, message: 'Microsoft Teams is not set up for this team' };
-        await postTeams(chat.teams, buildTeamsMessage(sample(actor)), webhook);
+      if (body.channel === 'teams') {
+        const target = chatTarget('teams', body.settings, chat);
+        if (!target) return { ok: false, message: 'Microsoft Teams is not set up for this team' };
+        await postTeams(target, buildTeamsMessage(sample(actor)), webhook);
         // A Workflows webhook answers 202 before the flow runs: a bad card fails later, in the flow's run history.
         return { ok: true, message: "Teams accepted the test message (202). If it does not appear in the channel, look at the workflow's run history" };
       }
-      if (channels && !channels.email_enabled) return { ok: false, message: 'Escalation emails are turned off for this team' };
+      const enabled = body.settings?.enabled ?? channels?.email_enabled ?? true;
+      if (!enabled) return { ok: false, message: 'Escalation emails are turned off for this team' };
       const sent = await deps.mailer.send(buildEscalationEmail(sample(actor), { name: actor.fullName, email: actor.email }));
       // The outbox file by its name only: the server's folders are not the admin's business.
       const where = sent.where.endsWith('.eml') ? `written to the outbox as ${path.basename(sent.where)}` : `sent through ${sent.where}`;
@@ -199,25 +211,44 @@ export function createIntegrationsService(deps: {
     }
   }
 
+  /** The PSA settings to try: the unsaved ones given (checked like a save, stored secrets filled in), else the saved ones. */
+  async function psaTarget(teamId: string, given: PsaSettings | undefined): Promise<PsaSettings | TestIntegrationResponse> {
+    if (given) {
+      const problems: Problem[] = [];
+      const { settings, secrets } = withSecrets(given, await repo.find(db, teamId), ['body', 'settings'], problems);
+      if (problems.length) throw invalid(problems);
+      return { ...settings, ...secrets, provider: given.provider } as PsaSettings;
+    }
+    const settings = await psaSettings(teamId);
+    if (settings) return settings;
+    const row = await repo.find(db, teamId);
+    return { ok: false, message: row?.psa_provider ? 'The PSA secrets cannot be read (the server key changed): enter them again' : 'No PSA is set up for this team' };
+  }
+
   return {
     async get(actor: AuthUser): Promise<IntegrationsResponse> {
       requireAdmin(actor);
       return masked(await repo.find(db, actor.teamId));
     },
 
-    /** Saves the settings given (others stay): addresses are checked against SSRF, secrets sealed, a masked or missing secret keeps the stored one. */
+    /**
+     * Saves the settings given (others stay): addresses checked in form
+     * (vendor format, https, no literal private address; names are not
+     * looked up until a send), secrets sealed, a masked or missing secret
+     * keeps the stored one.
+     */
     async update(actor: AuthUser, body: UpdateParsed): Promise<IntegrationsResponse> {
       requireAdmin(actor);
       const current = await repo.find(db, actor.teamId);
       const problems: Problem[] = [];
       const changes: Partial<repo.NewIntegrationsRow> = {};
       if (body.psa === null) Object.assign(changes, { psa_provider: null, psa_settings: null, psa_secrets: null });
-      else if (body.psa) Object.assign(changes, await psaColumns(body.psa, current, problems));
+      else if (body.psa) Object.assign(changes, psaColumns(body.psa, current, problems));
       if (body.slack !== undefined || body.teams !== undefined) {
         const kept = openChat(current);
         const chat: ChatSecrets = {};
-        const slack = await webhook('slack', body.slack, kept, problems);
-        const teams = await webhook('teams', body.teams, kept, problems);
+        const slack = webhook('slack', body.slack, kept, ['body', 'slack', 'webhook_url'], problems);
+        const teams = webhook('teams', body.teams, kept, ['body', 'teams', 'webhook_url'], problems);
         if (slack) chat.slack = slack;
         if (teams) chat.teams = teams;
         changes.chat_secrets = chat.slack || chat.teams ? box.seal(chat) : null;
@@ -228,15 +259,17 @@ export function createIntegrationsService(deps: {
       return masked(await repo.upsert(db, { team_id: actor.teamId, ...changes, updated_by_id: actor.id, updated_at: new Date() }));
     },
 
-    /** Tries the saved settings and says, in words, what works or what is wrong. */
-    async test(actor: AuthUser, channel: 'psa' | 'slack' | 'teams' | 'email', ticketId?: string): Promise<TestIntegrationResponse> {
+    /**
+     * Tries an integration and says, in words, what works or what is wrong:
+     * with the unsaved `settings` given (nothing is stored; a masked secret
+     * is the stored one), else with the saved ones.
+     */
+    async test(actor: AuthUser, body: TestParsed): Promise<TestIntegrationResponse> {
       requireAdmin(actor);
-      if (channel !== 'psa') return testChannel(actor, channel);
-      const settings = await psaSettings(actor.teamId);
-      if (!settings) {
-        const row = await repo.find(db, actor.teamId);
-        return { ok: false, message: row?.psa_provider ? 'The PSA secrets cannot be read (the server key changed): enter them again' : 'No PSA is set up for this team' };
-      }
+      if (body.channel !== 'psa') return testChannel(actor, body);
+      const settings = await psaTarget(actor.teamId, body.settings);
+      if ('ok' in settings) return settings;
+      const ticketId = body.ticket_id;
       if (ticketId !== undefined && !isTicketNumber(ticketId)) return { ok: false, message: `"${ticketId}" is not a ticket number` };
       try {
         return { ok: true, message: await this.adapterFor(settings).test(ticketId === undefined ? undefined : Number(ticketId)) };
