@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import { ActionIcon, Alert, Button, Card, Group, NumberInput, Select, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
+import { ActionIcon, Alert, Button, Card, Group, NumberInput, Select, Skeleton, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { DEFAULT_ESCALATION_CHAIN, type ChainStep } from '@flowpilot/contracts';
 import { useTeamSettings, useSaveTeamSettings } from './team-settings-api.ts';
 
 const AUDIENCE: { value: ChainStep['notify']; label: string }[] = [
-  { value: 'target', label: 'The engineer it was sent to (else every engineer)' },
+  { value: 'target', label: 'The chosen engineer (or all)' },
   { value: 'engineers', label: 'Every engineer and admin' },
   { value: 'admins', label: 'The admins' },
 ];
@@ -55,45 +55,49 @@ export function EscalationChainCard() {
               No reminders: an escalation nobody picks up is announced only once.
             </Text>
           ) : (
-            <Table verticalSpacing={6} withRowBorders={false}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th w={160}>After (minutes)</Table.Th>
-                  <Table.Th>Notify</Table.Th>
-                  <Table.Th w={40} />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {chain.map((step, i) => (
-                  <Table.Tr key={i}>
-                    <Table.Td>
-                      <NumberInput
-                        aria-label={`Step ${i + 1}: minutes after the escalation`}
-                        min={1}
-                        max={7 * 24 * 60}
-                        allowDecimal={false}
-                        value={step.after_minutes}
-                        onChange={(v) => update(i, { after_minutes: typeof v === 'number' ? v : 0 })}
-                      />
-                    </Table.Td>
-                    <Table.Td>
-                      <Select
-                        aria-label={`Step ${i + 1}: who is notified`}
-                        data={AUDIENCE}
-                        value={step.notify}
-                        allowDeselect={false}
-                        onChange={(v) => v && update(i, { notify: v as ChainStep['notify'] })}
-                      />
-                    </Table.Td>
-                    <Table.Td>
-                      <ActionIcon variant="subtle" color="red" aria-label={`Remove step ${i + 1}`} onClick={() => setChain((c) => c.filter((_, j) => j !== i))}>
-                        <IconTrash size={16} />
-                      </ActionIcon>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            // Rows that wrap rather than a table: on a phone the audience drops below the minutes, whole.
+            <Stack gap="xs">
+              <Group gap="xs" wrap="nowrap" visibleFrom="sm">
+                <Text size="sm" fw={600} w={150}>
+                  After (minutes)
+                </Text>
+                <Text size="sm" fw={600}>
+                  Notify
+                </Text>
+              </Group>
+              <Text size="xs" c="dimmed" hiddenFrom="sm">
+                Each step: after how many minutes, and who is notified.
+              </Text>
+              {chain.map((step, i) => (
+                <Group key={i} gap="xs" wrap="wrap" align="center">
+                  <Text size="xs" fw={600} w="100%" hiddenFrom="sm" mt={i ? 'xs' : 0} mb={-4}>
+                    Step {i + 1}
+                  </Text>
+                  <NumberInput
+                    aria-label={`Step ${i + 1}: minutes after the escalation`}
+                    w={150}
+                    min={1}
+                    max={7 * 24 * 60}
+                    allowDecimal={false}
+                    value={step.after_minutes}
+                    onChange={(v) => update(i, { after_minutes: typeof v === 'number' ? v : 0 })}
+                  />
+                  <Group gap="xs" wrap="nowrap" style={{ flex: '1 1 260px', minWidth: 0, maxWidth: 560 }}>
+                    <Select
+                      aria-label={`Step ${i + 1}: who is notified`}
+                      data={AUDIENCE}
+                      value={step.notify}
+                      allowDeselect={false}
+                      onChange={(v) => v && update(i, { notify: v as ChainStep['notify'] })}
+                      style={{ flex: 1, minWidth: 0 }}
+                    />
+                    <ActionIcon variant="subtle" color="red" aria-label={`Remove step ${i + 1}`} onClick={() => setChain((c) => c.filter((_, j) => j !== i))}>
+                      <IconTrash size={16} />
+                    </ActionIcon>
+                  </Group>
+                </Group>
+              ))}
+            </Stack>
           )}
           {problem && <Alert color="orange">{problem}</Alert>}
           {save.error && <Alert color="red">{save.error.message}</Alert>}

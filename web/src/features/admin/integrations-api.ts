@@ -1,6 +1,27 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Delivery, DeliveryList, IntegrationsResponse, TestIntegrationBody, TestIntegrationResponse, UpdateIntegrationsBody } from '@flowpilot/contracts';
-import { api } from '../../lib/api.ts';
+import { api, ApiError } from '../../lib/api.ts';
+
+/** What a refused save or test says, per field: `fields` by name (the problems under `prefix` in the body, e.g. `psa` or `settings`), `other` for the rest, in words. */
+export interface Problems {
+  fields: Record<string, string>;
+  other: string | null;
+}
+
+export const NO_PROBLEMS: Problems = { fields: {}, other: null };
+
+/** Sorts the `detail` of a 422 onto the fields of a form, so each message can stand under its input. */
+export function problemsOf(error: unknown, prefix: string): Problems {
+  if (!(error instanceof ApiError) || !Array.isArray(error.detail)) return { fields: {}, other: error instanceof Error ? error.message : 'Something went wrong' };
+  const fields: Record<string, string> = {};
+  const rest: string[] = [];
+  for (const d of error.detail as { loc?: unknown[]; msg?: string }[]) {
+    const [where, group, field] = d.loc ?? [];
+    if (where === 'body' && group === prefix && typeof field === 'string' && d.msg) fields[field] ??= d.msg;
+    else rest.push(d.msg ?? 'Invalid value');
+  }
+  return { fields, other: rest.length ? rest.join('; ') : null };
+}
 
 export const integrationKeys = {
   settings: ['integrations'] as const,

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Card, Group, PasswordInput, Skeleton, Stack, Switch, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconBrandSlack, IconBrandTeams, IconMail, IconSend } from '@tabler/icons-react';
-import type { TestIntegrationResponse } from '@flowpilot/contracts';
-import { useIntegrations, useSaveIntegrations, useTestIntegration } from './integrations-api.ts';
+import { normaliseAddress, type TestIntegrationBody, type TestIntegrationResponse } from '@flowpilot/contracts';
+import { NO_PROBLEMS, problemsOf, useIntegrations, useSaveIntegrations, useTestIntegration, type Problems } from './integrations-api.ts';
 
 function TestResult({ result }: { result: TestIntegrationResponse | undefined }) {
   if (!result) return null;
@@ -31,34 +31,55 @@ const CHAT = {
   },
 } as const;
 
-/** A chat channel for escalations: the webhook address is a credential, so it is never shown again. */
+/**
+ * A chat channel for escalations: the webhook address is a credential, so it
+ * is never shown again. "Send test" tries the address typed (before any
+ * save) or, with the field left empty, the stored one.
+ */
 export function ChatWebhookCard({ channel }: { channel: 'slack' | 'teams' }) {
   const settings = useIntegrations();
   const save = useSaveIntegrations();
   const test = useTestIntegration();
   const [url, setUrl] = useState('');
+  const [problems, setProblems] = useState<Problems>(NO_PROBLEMS);
   const meta = CHAT[channel];
   const stored = settings.data?.[channel] != null;
 
-  const submit = () =>
+  /** The address as it will be sent: what a save would store. */
+  const typed = () => {
+    const value = normaliseAddress(url);
+    if (value !== url) setUrl(value);
+    return value;
+  };
+  const submit = () => {
+    setProblems(NO_PROBLEMS);
     save.mutate(
-      { [channel]: { webhook_url: url.trim() } },
+      { [channel]: { webhook_url: typed() } },
       {
         onSuccess: () => {
           setUrl('');
           test.reset();
           notifications.show({ color: 'teal', message: `${meta.title} is connected` });
         },
+        onError: (err) => setProblems(problemsOf(err, channel)),
       },
     );
+  };
+  const sendTest = () => {
+    setProblems(NO_PROBLEMS);
+    const value = typed();
+    test.mutate({ channel, ...(value && { settings: { webhook_url: value } }) } as TestIntegrationBody, { onError: (err) => setProblems(problemsOf(err, 'settings')) });
+  };
   const turnOff = () =>
     save.mutate(
       { [channel]: null },
       {
         onSuccess: () => {
           test.reset();
+          setProblems(NO_PROBLEMS);
           notifications.show({ color: 'teal', message: `${meta.title} is off` });
         },
+        onError: (err) => setProblems(problemsOf(err, channel)),
       },
     );
 
@@ -84,18 +105,23 @@ export function ChatWebhookCard({ channel }: { channel: 'slack' | 'teams' }) {
         <Stack gap="sm">
           <PasswordInput
             label={meta.label}
-            description={stored ? 'Stored. Leave empty to keep it, or paste a new one.' : undefined}
+            description={stored ? 'Stored. Leave empty to keep it, or paste a new one.' : 'Send test tries it before you save it.'}
             placeholder={stored ? '•••••••• (stored)' : meta.placeholder}
             value={url}
-            onChange={(e) => setUrl(e.currentTarget.value)}
+            onChange={(e) => {
+              setUrl(e.currentTarget.value);
+              if (problems.fields.webhook_url) setProblems(NO_PROBLEMS);
+            }}
+            onBlur={() => setUrl((u) => normaliseAddress(u))}
+            error={problems.fields.webhook_url}
             autoComplete="off"
           />
-          {save.error && <Alert color="red">{save.error.message}</Alert>}
+          {problems.other && <Alert color="red">{problems.other}</Alert>}
           <Group gap="sm">
             <Button onClick={submit} loading={save.isPending && save.variables?.[channel] !== null} disabled={!url.trim()}>
               Save webhook
             </Button>
-            <Button variant="default" leftSection={<IconSend size={16} />} onClick={() => test.mutate({ channel })} loading={test.isPending} disabled={!stored}>
+            <Button variant="default" leftSection={<IconSend size={16} />} onClick={sendTest} loading={test.isPending} disabled={!stored && !url.trim()}>
               Send test
             </Button>
             {stored && (
@@ -105,7 +131,11 @@ export function ChatWebhookCard({ channel }: { channel: 'slack' | 'teams' }) {
             )}
           </Group>
           <TestResult result={test.data} />
-          {test.error && <Alert color="red">{test.error.message}</Alert>}
+          {test.data?.ok && test.variables?.channel === channel && 'settings' in test.variables && url.trim() && (
+            <Text size="sm" c="dimmed">
+              Tried without saving: press Save webhook to keep it.
+            </Text>
+          )}
         </Stack>
       )}
     </Card>
