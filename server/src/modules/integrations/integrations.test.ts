@@ -120,6 +120,8 @@ describe.each(DB_KINDS)('team integrations on %s', (kind) => {
     ]);
     expect((await chat({ slack: { webhook_url: 'hooks.slack.com/services/T0/B0/x' } }))[0]!.msg).toBe('Slack webhook address must start with https://hooks.slack.com/services/');
     expect((await chat({ slack: { webhook_url: 'http://hooks.slack.com/services/T0/B0/x' } }))[0]!.msg).toBe('Slack webhook address must start with https://hooks.slack.com/services/');
+    // A host given as a public address is not the vendor's either (the schema leaves IP hosts to the server's check).
+    expect((await chat({ slack: { webhook_url: 'https://93.184.215.14/services/T0/B0/x' } }))[0]!.msg).toBe('Slack webhook address must start with https://hooks.slack.com/services/');
     expect((await chat({ slack: { webhook_url: 'https://hooks.slack.com/services/T0' } }))[0]!.msg).toMatch(/^Slack webhook address must look like https:\/\/hooks\.slack\.com\/services\/T…\/B…\/…/);
     expect((await chat({ teams: { webhook_url: 'https://example.com/workflows/abc/triggers/manual/paths/invoke?sig=x' } }))[0]!.msg).toBe(
       'Teams workflow address must be on logic.azure.com or api.powerplatform.com: the HTTP POST URL of a Teams workflow',
