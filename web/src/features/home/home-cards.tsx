@@ -49,8 +49,7 @@ function HomeCard({ title, badge, lines, action, tone }: { title: string; badge?
 
 /** One of my open sessions: tree, ticket, the step it stands on, time worked; continue it (or follow it, when a colleague has it now). */
 export function SessionCard({ session, stepTitle, userId, now }: { session: SessionSummary; stepTitle: string | undefined; userId: string; now: number }) {
-  const holder = session.assigned_to_id ?? session.user_id;
-  const mine = holder === userId;
+  const mine = session.held_by_id === userId;
   const badge =
     session.status === 'escalated' ? (
       <Badge color="orange" variant="light">
@@ -58,7 +57,7 @@ export function SessionCard({ session, stepTitle, userId, now }: { session: Sess
       </Badge>
     ) : !mine ? (
       <Badge color="grape" variant="light">
-        With {session.assigned_to_name ?? 'a colleague'}
+        With {session.held_by_name ?? 'a colleague'}
       </Badge>
     ) : session.paused ? (
       <Badge color="gray" variant="light">

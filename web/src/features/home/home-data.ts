@@ -51,10 +51,10 @@ export function useOpenSessions() {
 /**
  * The sessions a colleague handed over to me (a transfer, not a pickup of
  * mine) that have not moved since: the session's last change is the handover
- * itself. Read from each candidate's latest handoff.
+ * itself. Who handed it over and why come from each one's latest handoff.
  */
 export function useHandedOver(sessions: SessionSummary[], userId: string): HandedOver[] {
-  const candidates = sessions.filter((s) => s.status === 'active' && s.assigned_to_id === userId && s.user_id !== userId);
+  const candidates = sessions.filter((s) => s.status === 'active' && s.assigned_via === 'transfer' && s.assigned_to_id === userId);
   const handoffs = useQueries({
     queries: candidates.map((s) => ({
       queryKey: escalationKeys.handoff(s.id),
