@@ -28,15 +28,34 @@ export function invalidateQueue(qc: QueryClient): Promise<void> {
   return qc.invalidateQueries({ queryKey: escalationKeys.all });
 }
 
-/** Refetches a session and its latest handoff (it moved, or was picked up). */
+/**
+ * Refetches a session and its latest handoff (it moved, or was picked up).
+ * The session lists follow at most every few seconds: every step of the
+ * team's sessions is announced, and a list need not reload at each.
+ */
 export function invalidateSession(qc: QueryClient, sessionId: string): Promise<void> {
+  invalidateListsSoon(qc);
   return Promise.all([
     qc.invalidateQueries({ queryKey: sessionKeys.detail(sessionId) }),
     // Escalated, then completed by someone else: the documentation on screen is replaced by the new one.
     qc.invalidateQueries({ queryKey: sessionKeys.documentation(sessionId) }),
     qc.invalidateQueries({ queryKey: escalationKeys.handoff(sessionId) }),
-    qc.invalidateQueries({ queryKey: ['sessions', 'list'] }),
   ]).then(() => undefined);
+}
+
+const LIST_REFRESH_MS = 3000;
+let listRefresh: ReturnType<typeof setTimeout> | null = null;
+let listRefreshedAt = 0;
+
+/** The session lists refetched now, or (if they were a moment ago) once more at the end of the pause. */
+function invalidateListsSoon(qc: QueryClient): void {
+  if (listRefresh) return;
+  const wait = Math.max(0, listRefreshedAt + LIST_REFRESH_MS - Date.now());
+  listRefresh = setTimeout(() => {
+    listRefresh = null;
+    listRefreshedAt = Date.now();
+    void qc.invalidateQueries({ queryKey: ['sessions', 'list'] });
+  }, wait);
 }
 
 /** The team's queue, oldest first; live events refetch it, the interval only re-reads who is overdue. */
