@@ -81,7 +81,7 @@ describe('one owner after pickup, live, with true credit', () => {
     expect(await dialog.getByLabel('What you did').inputValue()).toBe('Replaced the fuser unit from stock');
     await dialog.getByRole('button', { name: 'Add step' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    expect(await engineer.getByRole('button', { name: 'Back to the last question' }).count()).toBe(1);
+    expect(await engineer.getByRole('button', { name: 'Go back a step' }).count()).toBe(1);
     await screenshot(engineer, 'ownership-engineer-finishing');
 
     // The technician's timeline follows the engineer's step live.

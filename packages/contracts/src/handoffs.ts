@@ -159,7 +159,8 @@ export interface EventData {
   'notification.created': { notification_id: string; session_id: string | null; type: Notification['type'] };
   'escalation.created': { session_id: string; handoff_id: string };
   'escalation.picked_up': { session_id: string; handoff_id: string | null; by_user_id: string; by_user_name: string };
-  'session.updated': { session_id: string };
+  /** `step_count`: how many steps the session has after the change (a client that has them all need not refetch). */
+  'session.updated': { session_id: string; step_count?: number };
   'queue.count': { count: number };
 }
 

@@ -133,6 +133,7 @@ export const SessionResponse = z
     notes: z.string().nullable(),
     escalation_reason: z.string().nullable(),
     escalated_to_id: Uuid.nullable(),
+    escalated_by_id: Uuid.nullable().describe('While it waits for pickup: who escalated it (they cannot pick it up themselves); otherwise null'),
     resolution: z.string().nullable(),
     resolved_by_id: Uuid.nullable().describe('Who completed it'),
     resolved_by_name: z.string().nullable(),
@@ -145,7 +146,7 @@ export const SessionResponse = z
   .meta({ id: 'Session' });
 export type SessionResponse = z.infer<typeof SessionResponse>;
 
-export const SessionSummary = SessionResponse.omit({ steps: true, link_stack: true, choices: true, can_go_back: true, notes: true })
+export const SessionSummary = SessionResponse.omit({ steps: true, link_stack: true, choices: true, can_go_back: true, notes: true, escalated_by_id: true })
   .extend({ step_count: z.number().int() })
   .meta({ id: 'SessionSummary' });
 export type SessionSummary = z.infer<typeof SessionSummary>;

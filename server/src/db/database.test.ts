@@ -41,6 +41,7 @@ describe.each(DB_KINDS)('database on %s', (kind) => {
       'invites',
       'login_throttle',
       'notifications',
+      'password_resets',
       'refresh_tokens',
       'search_lexicon',
       'session_documentation',

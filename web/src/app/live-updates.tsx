@@ -95,17 +95,26 @@ export function useLiveUpdates(): void {
           });
           return;
         }
-        case 'session.updated':
+        case 'session.updated': {
+          // The answer to this browser's own step is on screen already: no need to read it again.
+          const cached = qc.getQueryData<SessionResponse>(sessionKeys.detail(event.data.session_id));
+          if (event.data.step_count !== undefined && cached && cached.steps.length >= event.data.step_count) return;
           void invalidateSession(qc, event.data.session_id);
           return;
+        }
         case 'queue.count': {
           qc.setQueryData<CountResponse>(escalationKeys.count, { count: event.data.count });
           return;
         }
       }
     },
-    // Back after a gap the server cannot replay: refetch everything live.
-    () => {
+    // Back after a gap: with nothing to resume from, refetch everything live; else the sessions on screen
+    // (their step-by-step hints are not replayed).
+    (gap) => {
+      if (gap === 'partial') {
+        void qc.invalidateQueries({ queryKey: sessionKeys.all });
+        return;
+      }
       void invalidateBell(qc);
       void invalidateQueue(qc);
       void qc.invalidateQueries({ queryKey: sessionKeys.all });

@@ -8,14 +8,19 @@ type Listener = (event: LiveEvent) => void;
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting';
 
+export type ResyncGap = 'full' | 'partial';
+
 interface EventStream {
   /** Called with every event; returns the unsubscribe. */
   subscribe(listener: Listener): () => void;
   /**
-   * Called when the stream came back after a gap it cannot replay (no event
-   * seen yet, so no id to resume from): whatever is live must be refetched.
+   * Called when the stream came back after a gap. `full`: it cannot replay
+   * (no event seen yet, so no id to resume from), and whatever is live must
+   * be refetched. `partial`: stored events are replayed, but the unstored
+   * hints of the gap ("a session changed") are not, so open sessions are
+   * refetched.
    */
-  onResync(listener: () => void): () => void;
+  onResync(listener: (gap: ResyncGap) => void): () => void;
   state: StreamState;
 }
 
@@ -36,7 +41,7 @@ function backoffMs(attempt: number): number {
  */
 export function EventStreamProvider({ userId, children }: { userId: string | null; children: ReactNode }) {
   const listeners = useRef(new Set<Listener>());
-  const resyncers = useRef(new Set<() => void>());
+  const resyncers = useRef(new Set<(gap: ResyncGap) => void>());
   const [state, setState] = useState<StreamState>('connecting');
 
   useEffect(() => {
@@ -90,7 +95,7 @@ export function EventStreamProvider({ userId, children }: { userId: string | nul
       es.onopen = () => {
         attempt = 0;
         setState('open');
-        if (everOpened && lastId === null) for (const r of resyncers.current) r();
+        if (everOpened) for (const r of resyncers.current) r(lastId === null ? 'full' : 'partial');
         everOpened = true;
       };
       // The browser would retry with the same (spent) ticket: close and start over with a new one.
@@ -142,7 +147,7 @@ function useEventStream(): EventStream {
 }
 
 /** Calls `handler` with every live event while the component is mounted (the latest handler, without resubscribing). */
-export function useLiveEvents(handler: (event: LiveEvent) => void, onResync?: () => void): void {
+export function useLiveEvents(handler: (event: LiveEvent) => void, onResync?: (gap: ResyncGap) => void): void {
   const { subscribe, onResync: subscribeResync } = useEventStream();
   const ref = useRef({ handler, onResync });
   useEffect(() => {
@@ -150,7 +155,7 @@ export function useLiveEvents(handler: (event: LiveEvent) => void, onResync?: ()
   });
   useEffect(() => {
     const off = subscribe((e) => ref.current.handler(e));
-    const offResync = subscribeResync(() => ref.current.onResync?.());
+    const offResync = subscribeResync((gap) => ref.current.onResync?.(gap));
     return () => {
       off();
       offResync();

@@ -67,6 +67,7 @@ export const sessions = pgTable(
     index('sessions_team_status_idx').on(t.team_id, t.status, t.created_at),
     index('sessions_user_idx').on(t.user_id, t.created_at),
     index('sessions_assignee_idx').on(t.assigned_to_id),
+    index('sessions_past_holders_idx').using('gin', t.past_holder_ids),
     index('sessions_tree_idx').on(t.tree_id),
     check('sessions_status_check', sql`${t.status} in ('active', 'completed', 'escalated', 'requesting_escalation', 'abandoned')`),
   ],

@@ -169,5 +169,13 @@ export function enrichPackage(pkg: EscalationPackage, answer: string): Escalatio
   const hyp = list(hypotheses, 5);
   const next = list(nextSteps, 6);
   if (!h || (hyp.length === 0 && next.length === 0)) return null;
-  return { ...pkg, generated_by: 'ai', headline: h, hypotheses: hyp.length ? hyp : pkg.hypotheses, next_steps: next.length ? next : pkg.next_steps };
+  // At an escalate step the template's next steps are the tree's own checklist of what to gather: kept after the model's.
+  const checklist = pkg.stopped_at?.kind === 'escalate' ? pkg.next_steps.filter((x) => !next.includes(x)) : [];
+  return {
+    ...pkg,
+    generated_by: 'ai',
+    headline: h,
+    hypotheses: hyp.length ? hyp : pkg.hypotheses,
+    next_steps: next.length ? [...next, ...checklist] : pkg.next_steps,
+  };
 }

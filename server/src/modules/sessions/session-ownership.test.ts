@@ -207,6 +207,24 @@ describe.each(DB_KINDS)('who may act on a session, and who gets the credit, on %
     expect(picked.can_go_back).toBe(true);
   });
 
+  it('a session the engineer escalates on says so: another engineer or admin picks it up, not them', async () => {
+    const s = await escalatedSession();
+    expect(s.escalated_by_id).toBe(ids.tech);
+    expect((await api('POST', `/sessions/${s.id}/pickup`, engineer)).statusCode).toBe(200);
+    expect((await session(s.id)).escalated_by_id).toBeNull();
+    const again = await api('POST', `/sessions/${s.id}/handoff`, engineer, { intent: 'escalate', reason: 'Needs the vendor; over to an admin' });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json<HandoffResponse>().session.escalated_by_id).toBe(ids.engineer);
+    expect((await api('POST', `/sessions/${s.id}/pickup`, engineer)).statusCode).toBe(409);
+    const taken = await api('POST', `/sessions/${s.id}/pickup`, admin);
+    expect(taken.statusCode, taken.body).toBe(200);
+    expect(taken.json<{ session: SessionResponse }>().session).toMatchObject({ held_by_name: 'Morgan Price', assigned_via: 'pickup' });
+    // The engineer who held it before keeps reading it, and is refused in words.
+    const refused = await api('POST', `/sessions/${s.id}/pause`, engineer);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<{ detail: string }>().detail).toBe('Morgan Price picked this up: only they can change this session now');
+  });
+
   it("the engineer's escalation notification is read once they pick it up; everyone else's says who took it", async () => {
     const s = await escalatedSession();
     expect((await api('POST', `/sessions/${s.id}/pickup`, engineer)).statusCode).toBe(200);

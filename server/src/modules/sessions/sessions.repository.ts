@@ -353,7 +353,7 @@ export interface SessionFilter {
 export async function list(db: Db, teamId: string, filter: SessionFilter, limit: number, offset: number) {
   const conditions: (SQL | undefined)[] = [eq(sessions.team_id, teamId)];
   // Mine: started, held now, or held before (a session handed on stays in its earlier holders' lists).
-  if (filter.userId) conditions.push(or(eq(sessions.user_id, filter.userId), eq(sessions.assigned_to_id, filter.userId), sql`${filter.userId}::uuid = any(${sessions.past_holder_ids})`));
+  if (filter.userId) conditions.push(or(eq(sessions.user_id, filter.userId), eq(sessions.assigned_to_id, filter.userId), sql`${sessions.past_holder_ids} @> array[${filter.userId}::uuid]`));
   if (filter.status) conditions.push(eq(sessions.status, filter.status));
   if (filter.treeId) conditions.push(eq(sessions.tree_id, filter.treeId));
   if (filter.q) {

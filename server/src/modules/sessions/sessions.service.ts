@@ -66,8 +66,11 @@ export interface SessionAnnouncer {
 const { canSee, canAct } = sessionAccess;
 
 /** "This session changed", to everyone who may have it open: its people and the team's engineers and admins. */
-export function sessionChanged(row: { id: string; team_id: string; user_id: string; assigned_to_id: string | null; past_holder_ids: string[] }): NewEvent[] {
-  const data = { session_id: row.id };
+export function sessionChanged(
+  row: { id: string; team_id: string; user_id: string; assigned_to_id: string | null; past_holder_ids: string[] },
+  stepCount?: number,
+): NewEvent[] {
+  const data = { session_id: row.id, ...(stepCount !== undefined && { step_count: stepCount }) };
   const people = new Set([row.user_id, ...(row.assigned_to_id ? [row.assigned_to_id] : []), ...row.past_holder_ids]);
   return [
     { teamId: row.team_id, audience: 'staff', type: 'session.updated', data },
@@ -187,7 +190,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
   const { db, trees } = deps;
   const announcer = deps.events ?? { announce: () => {} };
   /** After a change committed: every open screen of the session refetches it. */
-  const announce = (row: Parameters<typeof sessionChanged>[0]) => announcer.announce(sessionChanged(row));
+  const announce = (row: Parameters<typeof sessionChanged>[0], stepCount?: number) => announcer.announce(sessionChanged(row, stepCount));
   const psa = deps.psa ?? NO_PSA;
   const summaries = deps.summaries ?? NO_SUMMARY;
   const now = deps.now ?? (() => new Date());
@@ -226,7 +229,10 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
 
   /** The session as the API shows it, from its row and steps. */
   async function present(row: repo.SessionWithNames, steps: repo.StepWithName[]): Promise<SessionResponse> {
-    return { ...(await presentHead(row)), steps: steps.map(apiStep) };
+    const waiting = row.status === 'escalated' || row.status === 'requesting_escalation';
+    // A legacy escalation has no escalate step: its technician asked for it.
+    const escalatedBy = waiting ? (steps.findLast((s) => s.kind === 'escalate')?.user_id ?? row.user_id) : null;
+    return { ...(await presentHead(row)), escalated_by_id: escalatedBy, steps: steps.map(apiStep) };
   }
 
   /** The same, serialised, with the steps already serialised (`stepsJson`: their JSON objects joined by commas). */
@@ -244,6 +250,8 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       choices: node && row.status === 'active' ? choicesAt(node, row.link_stack) : [],
       can_go_back: row.status === 'active' && row.trail.length > 0,
       notes: row.notes,
+      // Only while it waits for pickup, which is never the session a step answers with.
+      escalated_by_id: null,
     };
   }
 
@@ -312,7 +320,7 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
       changed = row;
       return result;
     });
-    if (changed) announce(changed);
+    if (changed) announce(changed, changed.step_count);
     return out;
   }
 
@@ -565,13 +573,13 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
           const added = serializeSteps([{ ...written, id: appended.id, seq, user_name: actor.fullName }]);
           const after = { row: { ...row, ...moved, step_count: seq, updated_at: at }, stepsJson: before ? `${before},${added}` : added };
           lastWritten.set(id, after);
-          announce(row);
+          announce(row, seq);
           return presentJson(after.row, after.stepsJson);
         }
         if (appended) {
           // A note that other notes overtook: recorded, and the answer shows them all.
           if (recent && lastWritten.peek(id) === recent) lastWritten.delete(id);
-          announce(row);
+          announce(row, appended.seq);
           const [now, steps] = await readSession(db, actor, id);
           return JSON.stringify(await present(sessionAccess.visible(actor, now), steps));
         }

@@ -287,7 +287,8 @@ export function PickupScreen({ session, userId }: { session: SessionResponse; us
   const pkg = handoff.data?.package ?? (handoff.data === null ? packageOf(session) : null);
   const since = handoff.data?.created_at ?? (handoff.data === null ? session.updated_at : null);
   const waiting = useSecondsSince(since);
-  const own = session.user_id === userId;
+  // Whoever escalated it cannot take it back themselves (the server refuses): another engineer picks it up.
+  const own = (session.escalated_by_id ?? session.user_id) === userId;
   const phone = useMediaQuery('(max-width: 48em)');
 
   const take = () =>

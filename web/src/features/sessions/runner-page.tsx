@@ -351,7 +351,7 @@ export function RunnerPage() {
 
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 8 }}>
-          {waiting && <WaitingForPickup session={s} canPickUp={staff && s.user_id !== user.id} />}
+          {waiting && <WaitingForPickup session={s} canPickUp={staff && (s.escalated_by_id ?? s.user_id) !== user.id} />}
           {!ended && <HandoffBanner session={s} userId={user.id} pickupRequested={pickupRequested} />}
           {ended ? (
             <Documentation id={s.id} psa={psa} />
@@ -393,7 +393,7 @@ export function RunnerPage() {
                             </Button>
                             {s.can_go_back && (
                               <Button size="xs" variant="default" leftSection={<IconArrowBackUp size={14} />} onClick={goBack}>
-                                Back to the last question
+                                Go back a step
                               </Button>
                             )}
                             <Button size="xs" color="teal" leftSection={<IconCheck size={14} />} onClick={openComplete}>

@@ -82,6 +82,8 @@ function useSessionChange<TBody>(id: string, send: (body: TBody) => Promise<Sess
   const qc = useQueryClient();
   return useMutation({
     mutationFn: send,
+    // A refetch under way (a live hint) must not land after this answer and show the session as it was before.
+    onMutate: () => qc.cancelQueries({ queryKey: sessionKeys.detail(id) }),
     onSuccess: (session) => {
       qc.setQueryData(sessionKeys.detail(id), session);
       void qc.invalidateQueries({ queryKey: ['sessions', 'list'] });

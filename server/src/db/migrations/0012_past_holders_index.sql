@@ -1,0 +1,1 @@
+CREATE INDEX "sessions_past_holders_idx" ON "sessions" USING gin ("past_holder_ids");
