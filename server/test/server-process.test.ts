@@ -103,7 +103,7 @@ describe('the server process', () => {
     expect(await login(port)).toBe(200);
     restarted.child.kill('SIGTERM');
     expect(await restarted.exited).toBe(0);
-  });
+  }, 120_000);
 
   it('starts empty with DEMO_DATA=false', async () => {
     const port = await freePort();
@@ -113,7 +113,7 @@ describe('the server process', () => {
     expect(proc.output()).not.toContain('Demo sign-ins');
     proc.child.kill('SIGTERM');
     await proc.exited;
-  });
+  }, 120_000);
 
   // Only where a PostgreSQL server is given; listed (not skipped) per database available.
   it.each(process.env.TEST_DATABASE_URL ? ['PostgreSQL'] : [])('several processes start at once on one %s database: one migrates and seeds', async () => {
@@ -141,7 +141,7 @@ describe('the server process', () => {
     } finally {
       await withDatabase(url, (c) => c.query(`drop database if exists "${name}" with (force)`));
     }
-  });
+  }, 120_000);
 });
 
 const RESTART_KINDS: ('pglite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
