@@ -204,7 +204,7 @@ describe.each(RESTART_KINDS)('the server process at the default log level, on %s
     }
   }, 120_000);
 
-  it('at LOG_LEVEL=debug logs each request in one line', async () => {
+  it('at LOG_LEVEL=debug logs each request in one line, without the secrets of links', async () => {
     const db = await ownDatabase(kind, 'debug');
     try {
       const port = await freePort();
@@ -212,14 +212,18 @@ describe.each(RESTART_KINDS)('the server process at the default log level, on %s
       await waitReady(port, proc);
       await api(port, 'GET', '/nothing-here', null, undefined, 404);
       await login(port);
+      // A link's secret (here an invite code) never reaches the log.
+      await api(port, 'GET', '/auth/invites/SECRET-INVITE-CODE-4711', null, undefined, 404);
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toBe(0);
       const requests = logLines(proc.output()).filter((l) => 'reqId' in l);
-      expect(requests.filter((l) => l.path === '/api/v1/nothing-here')).toEqual([expect.objectContaining({ level: 20, msg: 'request', method: 'GET', status: 404 })]);
-      const logins = requests.filter((l) => l.path === '/api/v1/auth/login/json');
+      expect(requests.filter((l) => l.url === '/api/v1/nothing-here')).toEqual([expect.objectContaining({ level: 20, msg: 'request', method: 'GET', status: 404 })]);
+      const logins = requests.filter((l) => l.url === '/api/v1/auth/login/json');
       expect(logins).toEqual([expect.objectContaining({ level: 20, method: 'POST', status: 200 })]);
       // What a request line holds: no headers, no body.
-      expect(Object.keys(logins[0]!).sort()).toEqual(['hostname', 'level', 'method', 'ms', 'msg', 'path', 'pid', 'reqId', 'status', 'time']);
+      expect(Object.keys(logins[0]!).sort()).toEqual(['hostname', 'level', 'method', 'ms', 'msg', 'pid', 'reqId', 'status', 'time', 'url']);
+      expect(requests.map((l) => l.url)).toContain('/api/v1/auth/invites/[redacted]');
+      expect(proc.output()).not.toContain('SECRET-INVITE-CODE-4711');
     } finally {
       await db.drop();
     }
