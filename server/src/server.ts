@@ -21,7 +21,6 @@ async function main(): Promise<void> {
     await database.migrate();
     const seeded = config.demoData ? await seedDemoData(database.db) : false;
     app = await buildApp({ config, database });
-    app.addHook('onClose', async () => database.close());
     const appLog = app.log;
     log = (err) => appLog.warn({ err: { message: err.message } }, 'a PostgreSQL connection failed; the pool replaces it');
     if (seeded) app.log.info('seeded the demo team');
@@ -33,10 +32,16 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  // Running jobs get 10 s to finish (the job queue stops in app.close), so the whole stop gets longer.
+  closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
-    await app.close();
+    try {
+      await app.close();
+    } finally {
+      // Last: the job queue and the event bus still use the database while they stop.
+      await database.close();
+    }
   });
 
   await app.listen({ port: config.port, host: config.host });

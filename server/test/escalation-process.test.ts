@@ -263,6 +263,82 @@ describe.each(RESTART_KINDS)('a server killed right after an escalation, on %s',
   }, 180_000);
 });
 
+describe.each(RESTART_KINDS)('a server killed while a Slack message is on its way, on %s', (kind) => {
+  it('the restarted server sends it within 30 s of the kill, and nothing that had arrived is sent again', async () => {
+    const [slack, teams, sink] = await Promise.all([startSlackFake(), startTeamsFake(), startSmtpSink()]);
+    let env: Record<string, string> = { SMTP_URL: sink.url, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'flowpilot-esc-inflight-')) };
+    let drop = async () => {};
+    if (kind === 'postgres') {
+      const db = await createDatabase();
+      drop = db.drop;
+      env = { ...env, DATABASE_URL: db.url, JWT_SECRET: 'f'.repeat(40) };
+    }
+    const procs: Proc[] = [];
+    try {
+      const first = await start(env);
+      procs.push(first);
+      const port = first.port;
+      const [admin, tech] = [await tokenOf(port, 'admin'), await tokenOf(port, 'technician')];
+      await api(port, 'PUT', '/team/integrations', admin, { slack: { webhook_url: slack.webhookUrl }, teams: { webhook_url: teams.webhookUrl }, email: { enabled: true } }, 200);
+
+      // Slack takes the message and never answers: the process dies with the call open (a webhook call gives up after 10 s).
+      slack.failNext(1, 'hang');
+      const esc = await escalate(port, tech, 'In Flight Co');
+      const sessionId = esc.session.id;
+      const hanging = await eventually(
+        'the Slack call to be open while Teams and email are delivered',
+        async () => {
+          const open = slack.requests.find((r) => r.method === 'POST' && r.status === 0 && JSON.stringify(r.body).includes(sessionId));
+          const l = await deliveriesOf(port, admin, sessionId);
+          const others = l.filter((d) => d.channel !== 'slack');
+          return open && others.length === 3 && others.every((d) => d.status === 'delivered') && l.find((d) => d.channel === 'slack');
+        },
+        8_000,
+        first,
+      );
+      expect(hanging.status).toBe('sending');
+      first.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await first.exited;
+      expect(slackFor(slack, sessionId)).toEqual([]);
+
+      const second = await start(env, port);
+      procs.push(second);
+      await eventually('the Slack message from the new process', () => slackFor(slack, sessionId).length > 0, 30_000 - (Date.now() - killedAt), second);
+      expect(Date.now() - killedAt).toBeLessThan(30_000);
+
+      const settled = await eventually(
+        'every delivery to be delivered',
+        async () => {
+          const l = await deliveriesOf(port, admin, sessionId);
+          return l.length === 4 && l.every((d) => d.status === 'delivered') && l;
+        },
+        10_000,
+        second,
+      );
+      // The open attempt was taken over where it stood; the others ran once.
+      expect(settled.map((d) => [d.channel, d.attempts]).sort()).toEqual([
+        ['email', 1],
+        ['email', 1],
+        ['slack', 1],
+        ['teams', 1],
+      ]);
+      expect(slackFor(slack, sessionId)).toHaveLength(1);
+      expect(teamsFor(teams, sessionId)).toHaveLength(1);
+      expect(mailsFor(sink, sessionId).map((m) => m.to).sort()).toEqual([['admin@flowpilot.test'], ['engineer@flowpilot.test']]);
+      expect(slack.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.body).includes(sessionId)).map((r) => r.status)).toEqual([0, 200]);
+
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await Promise.all(procs.map((p) => p.exited));
+      await Promise.all([slack.close(), teams.close(), sink.close()]);
+      await drop();
+    }
+  }, 120_000);
+});
+
 /** Polls with the server's output in the failure. */
 function eventually<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms: number, proc?: Proc): Promise<T> {
   return poll(what, check, ms, { intervalMs: 100, ...(proc && { details: () => `server output:\n${proc.output()}` }) });

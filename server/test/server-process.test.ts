@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Delivery, SessionCloseResponse, SessionResponse } from '@flowpilot/contracts';
-import { MAPPED_DRIVE_MISSING_TREE_ID } from '../src/db/demo-trees/ids.ts';
+import type { Delivery, HandoffResponse, SessionCloseResponse, SessionResponse } from '@flowpilot/contracts';
+import { MAPPED_DRIVE_MISSING_TREE_ID, PRINTER_OFFLINE_TREE_ID } from '../src/db/demo-trees/ids.ts';
 import { startConnectWiseFake } from './fakes/connectwise.ts';
 import { databaseUrlFor, withDatabase } from './pg-admin.ts';
 import { eventually } from './eventually.ts';
 import { api, tokenOf } from './http-api.ts';
+import { openStream } from './sse.ts';
 
 const serverEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/server.ts');
 const children: ChildProcess[] = [];
@@ -21,10 +22,12 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
-function start(env: Record<string, string>): Proc {
+/** Starts `src/server.ts` as its own process; a setting given as undefined is left unset (its default applies). */
+function start(env: Record<string, string | undefined>): Proc {
+  const merged = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env };
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), serverEntry], {
     cwd: mkdtempSync(path.join(tmpdir(), 'flowpilot-cwd-')),
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -100,7 +103,7 @@ describe('the server process', () => {
     expect(await login(port)).toBe(200);
     restarted.child.kill('SIGTERM');
     expect(await restarted.exited).toBe(0);
-  });
+  }, 120_000);
 
   it('starts empty with DEMO_DATA=false', async () => {
     const port = await freePort();
@@ -110,7 +113,7 @@ describe('the server process', () => {
     expect(proc.output()).not.toContain('Demo sign-ins');
     proc.child.kill('SIGTERM');
     await proc.exited;
-  });
+  }, 120_000);
 
   // Only where a PostgreSQL server is given; listed (not skipped) per database available.
   it.each(process.env.TEST_DATABASE_URL ? ['PostgreSQL'] : [])('several processes start at once on one %s database: one migrates and seeds', async () => {
@@ -138,10 +141,94 @@ describe('the server process', () => {
     } finally {
       await withDatabase(url, (c) => c.query(`drop database if exists "${name}" with (force)`));
     }
-  });
+  }, 120_000);
 });
 
 const RESTART_KINDS: ('pglite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+/** The JSON log lines of a process's output (the start banner is plain text). */
+function logLines(output: string): { level: number; msg: string; [k: string]: unknown }[] {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string });
+}
+
+/** A settings environment of its own: a PGlite folder, or a fresh PostgreSQL database (dropped by `drop`). */
+async function ownDatabase(kind: 'pglite' | 'postgres', tag: string): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `flowpilot-${tag}-`));
+  if (kind === 'pglite') return { env: { DATA_DIR: dataDir }, drop: async () => {} };
+  const url = process.env.TEST_DATABASE_URL!;
+  const name = `fp_${tag}_${Date.now().toString(36)}`;
+  await withDatabase(url, (c) => c.query(`create database "${name}"`));
+  return {
+    env: { DATA_DIR: dataDir, DATABASE_URL: databaseUrlFor(url, name), JWT_SECRET: 'q'.repeat(40), DEMO_DATA: 'true' },
+    drop: async () => void (await withDatabase(url, (c) => c.query(`drop database if exists "${name}" with (force)`))),
+  };
+}
+
+/** What a day's use makes the server do: sign-ins, reads, a miss, an open event stream, an escalation with its jobs. */
+async function useIt(port: number): Promise<void> {
+  const [engineer, tech] = [await tokenOf(port, 'engineer'), await tokenOf(port, 'technician')];
+  await api(port, 'GET', '/trees', tech, undefined, 200);
+  await api(port, 'GET', '/nothing-here', tech, undefined, 404);
+  const stream = await openStream(port, engineer);
+  try {
+    let session = await api<SessionResponse>(port, 'POST', '/sessions', tech, { tree_id: PRINTER_OFFLINE_TREE_ID, client_name: 'Quiet Co', problem_summary: 'Printer offline' }, 201);
+    session = await api<SessionResponse>(port, 'POST', `/sessions/${session.id}/steps`, tech, { node_id: session.current_node_id, answer: session.choices[0] }, 200);
+    await api<HandoffResponse>(port, 'POST', `/sessions/${session.id}/handoff`, tech, { intent: 'escalate', reason: 'Spooler keeps crashing' }, 200);
+    await stream.waitFor((e) => e.type === 'notification.created' && e.data.session_id === session.id);
+  } finally {
+    stream.close();
+  }
+}
+
+describe.each(RESTART_KINDS)('the server process at the default log level, on %s', (kind) => {
+  it('logs no line per request, and stops on Ctrl-C with nothing logged as an error and exit code 0', async () => {
+    const db = await ownDatabase(kind, 'quiet');
+    try {
+      const port = await freePort();
+      const proc = start({ ...db.env, PORT: String(port), LOG_LEVEL: undefined });
+      await waitReady(port, proc);
+      await useIt(port);
+      proc.child.kill('SIGINT');
+      expect(await proc.exited, proc.output()).toBe(0);
+      const lines = logLines(proc.output());
+      // Logging is on (info): the shutdown is said; no request has a line, and nothing went wrong.
+      expect(lines.map((l) => l.msg)).toContain('shutting down');
+      expect(lines.filter((l) => 'reqId' in l || 'req' in l || 'res' in l)).toEqual([]);
+      expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+      expect(proc.output()).not.toMatch(/error/i);
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
+
+  it('at LOG_LEVEL=debug logs each request in one line, without the secrets of links', async () => {
+    const db = await ownDatabase(kind, 'debug');
+    try {
+      const port = await freePort();
+      const proc = start({ ...db.env, PORT: String(port), LOG_LEVEL: 'debug' });
+      await waitReady(port, proc);
+      await api(port, 'GET', '/nothing-here', null, undefined, 404);
+      await login(port);
+      // A link's secret (here an invite code) never reaches the log.
+      await api(port, 'GET', '/auth/invites/SECRET-INVITE-CODE-4711', null, undefined, 404);
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+      const requests = logLines(proc.output()).filter((l) => 'reqId' in l);
+      expect(requests.filter((l) => l.url === '/api/v1/nothing-here')).toEqual([expect.objectContaining({ level: 20, msg: 'request', method: 'GET', status: 404 })]);
+      const logins = requests.filter((l) => l.url === '/api/v1/auth/login/json');
+      expect(logins).toEqual([expect.objectContaining({ level: 20, method: 'POST', status: 200 })]);
+      // What a request line holds: no headers, no body.
+      expect(Object.keys(logins[0]!).sort()).toEqual(['hostname', 'level', 'method', 'ms', 'msg', 'pid', 'reqId', 'status', 'time', 'url']);
+      expect(requests.map((l) => l.url)).toContain('/api/v1/auth/invites/[redacted]');
+      expect(proc.output()).not.toContain('SECRET-INVITE-CODE-4711');
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
+});
 
 describe.each(RESTART_KINDS)('a server killed with a PSA delivery pending, on %s', (kind) => {
   const TICKET = 4711;

@@ -91,10 +91,26 @@ export const CreateTreeBody = TreeBody.extend({ change_note: z.string().trim().m
 export type CreateTreeBody = z.input<typeof CreateTreeBody>;
 
 export const UpdateTreeBody = TreeBody.extend({
-  base_version: z.number().int().min(1).describe('The version this edit started from; a newer saved version is a 409'),
+  base_version: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      'The version this edit started from: if someone saved a newer one since, the save is refused with 409. Without it (and without If-Match) the save applies over whatever is newest',
+    ),
   change_note: z.string().trim().max(500).optional(),
 }).meta({ id: 'UpdateTreeBody' });
 export type UpdateTreeBody = z.input<typeof UpdateTreeBody>;
+
+export const UpdateTreeHeaders = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .describe(
+      'The ETag GET /trees/{id} sent with the version this edit started from: if someone saved a newer version since, the save is refused with 412. Another way to say what base_version says; either may be given, or both',
+    ),
+});
 
 const UserRef = z.object({ id: Uuid, full_name: z.string() }).nullable();
 

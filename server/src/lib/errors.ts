@@ -2,7 +2,7 @@
 export class AppError extends Error {
   override name = 'AppError';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 422 | 429 | 503,
     /** A message, or for 422 the list of problems (each with `loc`, `msg`, `type`). */
     readonly detail: string | Record<string, unknown>[],
     readonly headers: Record<string, string> = {},
@@ -18,6 +18,8 @@ export const forbidden = (detail = 'You do not have permission to do this') => n
 /** Missing and "belongs to another team" are the same answer. */
 export const notFound = (what: string) => new AppError(404, `${what} not found`);
 export const conflict = (detail: string) => new AppError(409, detail);
+/** A conditional request (If-Match) whose condition no longer holds. */
+export const preconditionFailed = (detail: string) => new AppError(412, detail);
 export const unprocessable = (detail: string) => new AppError(422, detail);
 export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   new AppError(429, detail, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

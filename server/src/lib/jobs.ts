@@ -39,17 +39,58 @@ export interface JobData {
 /** How many times a failing job is tried again (with backoff) before pg-boss gives it up as failed. */
 export const JOB_RETRY_LIMIT = 5;
 
-/** Seconds a running job may take before it counts as abandoned and runs again. */
+/**
+ * Seconds a running job may take. A handler still running then is given up
+ * (pg-boss fails the job and runs it again), so this is the longest a job
+ * can take when every outside call it makes runs into its timeout.
+ */
 export const JOB_EXPIRE_SECONDS: Record<QueueName, number> = {
+  // One PSA call may take 30 s (integrations.md §0) and a note takes two (look for it, write it).
   'delivery.psa': 120,
-  'delivery.slack': 120,
-  'delivery.teams': 120,
-  'delivery.email': 120,
+  // One webhook call, at most 10 s (WEBHOOK_TIMEOUT_MS), and a few reads.
+  'delivery.slack': 30,
+  'delivery.teams': 30,
+  // SMTP: 10 s to connect, 10 s for the greeting, up to 20 s idle per command.
+  'delivery.email': 60,
   // A model call may take 60 s and be retried in-process twice, with waits between.
   'documentation.summarize': 300,
   'handoff.package': 300,
-  'handoff.remind': 120,
-  'auth.password_reset': 120,
+  // Database work only.
+  'handoff.remind': 60,
+  // One email (SMTP limits as above) and a few reads.
+  'auth.password_reset': 60,
+};
+
+/**
+ * A running job's worker writes a heartbeat every half of this; a job whose
+ * heartbeat is this old counts as abandoned (its process died: a crash,
+ * `kill -9`) and runs again, on another process or after a restart, long
+ * before it would expire. pg-boss's minimum.
+ */
+export const JOB_HEARTBEAT_SECONDS = 10;
+
+/**
+ * How often a process looks for abandoned (and expired) jobs. With the
+ * heartbeat and the first retry's wait, a job whose process died runs again
+ * within about 25 s.
+ */
+const SUPERVISE_SECONDS = 5;
+
+/**
+ * Seconds before pg-boss runs a failed job again (doubling each time).
+ * Deliveries schedule their own retries (backoff, Retry-After), so pg-boss's
+ * retry only follows a dead worker or a database error: soon.
+ */
+const RETRY_DELAY_SECONDS: Record<QueueName, number> = {
+  'delivery.psa': 2,
+  'delivery.slack': 2,
+  'delivery.teams': 2,
+  'delivery.email': 2,
+  'documentation.summarize': 5,
+  'handoff.package': 5,
+  'handoff.remind': 2,
+  // The email's own retries are pg-boss's: not too soon after a mail server said no.
+  'auth.password_reset': 5,
 };
 
 export type JobHandler<N extends QueueName> = (data: JobData[N], job: Job<JobData[N]>) => Promise<void>;
@@ -68,7 +109,7 @@ export interface JobQueueOptions {
  * The durable job queue: pg-boss in FlowPilot's own database (PostgreSQL or
  * PGlite). Jobs are enqueued inside the transaction that causes them, so a
  * rollback leaves no job and a commit guarantees one; a job whose worker dies
- * mid-run is retried after it expires, so a restart loses nothing.
+ * mid-run is retried once its heartbeat stops, so a restart loses nothing.
  */
 export class JobQueue {
   readonly #boss: PgBoss;
@@ -82,7 +123,7 @@ export class JobQueue {
     this.#log = options.log;
     this.#polling = options.pollingIntervalSeconds ?? 2;
     this.#backstop = options.backstopSeconds ?? Math.max(this.#polling, 5);
-    const common = { useListenNotify: true, schedule: false, superviseIntervalSeconds: 30, monitorIntervalSeconds: 30 } as const;
+    const common = { useListenNotify: true, schedule: false, superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS } as const;
     if (database.kind === 'pglite') {
       this.#boss = new PgBoss({ ...common, db: fromPglite(database.pglite!), backend: 'pglite' });
     } else {
@@ -99,10 +140,10 @@ export class JobQueue {
     for (const name of QUEUES) {
       const options = {
         notify: true,
-        // A worker that dies mid-job (crash, kill) leaves it active; after this it is run again.
+        // A handler still running after this is given up and its job run again.
         expireInSeconds: JOB_EXPIRE_SECONDS[name],
         retryLimit: JOB_RETRY_LIMIT,
-        retryDelay: 5,
+        retryDelay: RETRY_DELAY_SECONDS[name],
         retryBackoff: true,
         retryDelayMax: 300,
         deleteAfterSeconds: 7 * 24 * 3600,
@@ -119,7 +160,11 @@ export class JobQueue {
    */
   async send<N extends QueueName>(tx: Db, name: N, data: JobData[N], options: { startAfter?: Date } = {}): Promise<string> {
     if (!this.#started) throw new Error('the job queue is not started');
-    const id = await this.#boss.send(name, data, { ...(options.startAfter && { startAfter: options.startAfter }), db: fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql) });
+    const id = await this.#boss.send(name, data, {
+      heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
+      ...(options.startAfter && { startAfter: options.startAfter }),
+      db: fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql),
+    });
     if (!id) throw new Error(`could not enqueue ${name}`);
     return id;
   }
@@ -129,7 +174,8 @@ export class JobQueue {
     if (!this.#started) throw new Error('the job queue is not started');
     if (data.length === 0) return [];
     const db = fromDrizzle(tx as unknown as Parameters<typeof fromDrizzle>[0], sql);
-    const ids = await this.#boss.insert(name, data.map((d, i) => ({ data: d, ...(startAfter?.[i] && { startAfter: startAfter[i] }) })), { db, returnId: true });
+    const jobs = data.map((d, i) => ({ data: d, heartbeatSeconds: JOB_HEARTBEAT_SECONDS, ...(startAfter?.[i] && { startAfter: startAfter[i] }) }));
+    const ids = await this.#boss.insert(name, jobs, { db, returnId: true });
     if (ids?.length !== data.length) throw new Error(`could not enqueue ${data.length} ${name} jobs`);
     return ids;
   }

@@ -14,7 +14,8 @@ describe.each(DB_KINDS)('operations endpoints on %s', (kind) => {
       },
     });
     t = await createTestApp(kind, {
-      logger: { level: 'info', stream, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+      // Debug: the level that logs every request.
+      logger: { level: 'debug', stream, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
     });
   });
   afterAll(async () => t?.close());
@@ -70,7 +71,7 @@ describe.each(DB_KINDS)('operations endpoints on %s', (kind) => {
     await t.request({ method: 'POST', url: '/api/v1/auth/refresh', body: { refresh_token: pair.refresh_token } });
     await t.request({ method: 'POST', url: '/api/v1/auth/login/json', body: { email: 'admin@flowpilot.test', password: 'wrong-and-secret' } });
     const log = logLines.join('');
-    expect(log).toContain('request completed');
+    expect(log).toContain('"url":"/api/v1/auth/refresh","status":200');
     expect(log).not.toContain('flowpilot-admin');
     expect(log).not.toContain('wrong-and-secret');
     expect(log).not.toContain(pair.access_token);

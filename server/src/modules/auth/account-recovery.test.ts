@@ -70,7 +70,8 @@ describe.each(DB_KINDS)('invite links on %s', (kind) => {
         cb();
       },
     });
-    const logged = await createTestApp(kind, { seed: false, logger: { level: 'info', stream, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS } });
+    // Debug: the level that logs every request.
+    const logged = await createTestApp(kind, { seed: false, logger: { level: 'debug', stream, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS } });
     try {
       await logged.request({ method: 'GET', url: '/api/v1/auth/invites/secret-invite-code-123' });
       await logged.request({ method: 'GET', url: '/register?invite=secret-invite-code-456' });

@@ -47,9 +47,10 @@ export async function lock(db: Db, teamId: string, id: string): Promise<Delivery
 
 /**
  * Claims attempt `attempt`: only from the attempt before it, or (a worker
- * died mid-attempt) from the same attempt still marked sending after the job
- * expiry, when no live worker can still be on it. A stale or duplicate job
- * claims nothing, so two workers never send one delivery at once.
+ * died mid-attempt) from the same attempt still marked sending but not
+ * touched for `abandonedAfterSeconds` (a live worker touches it while it
+ * sends). A stale or duplicate job claims nothing, so two workers never send
+ * one delivery at once.
  */
 export async function claimAttempt(db: Db, id: string, attempt: number, abandonedAfterSeconds: number): Promise<boolean> {
   const rows = await db
@@ -64,6 +65,14 @@ export async function claimAttempt(db: Db, id: string, attempt: number, abandone
     )
     .returning({ attempts: deliveries.attempts });
   return rows.length > 0;
+}
+
+/** Says that attempt `attempt` is still being sent by a live worker. */
+export async function touchSending(db: Db, id: string, attempt: number): Promise<void> {
+  await db
+    .update(deliveries)
+    .set({ updated_at: sql`now()` })
+    .where(and(eq(deliveries.id, id), eq(deliveries.attempts, attempt), eq(deliveries.status, 'sending')));
 }
 
 export async function update(db: Db, id: string, patch: Partial<typeof deliveries.$inferInsert>): Promise<void> {

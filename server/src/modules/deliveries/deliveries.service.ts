@@ -5,7 +5,7 @@ import { DeliveryError, DeliverySkipped } from '../../integrations/outbound.ts';
 import { isTicketNumber } from '../../integrations/psa/index.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
 import { conflict, forbidden, notFound } from '../../lib/errors.ts';
-import { JOB_EXPIRE_SECONDS, type JobQueue } from '../../lib/jobs.ts';
+import { JOB_EXPIRE_SECONDS, JOB_HEARTBEAT_SECONDS, type JobQueue } from '../../lib/jobs.ts';
 import type { IntegrationsService } from '../integrations/integrations.service.ts';
 import { renderPlainText } from '../sessions/documentation.ts';
 import type { PsaHook } from '../sessions/sessions.service.ts';
@@ -143,6 +143,28 @@ export function createDeliveriesService(deps: {
   const senders = new Map<DeliveryChannel, Sender>([['psa', sendPsaNote]]);
 
   /**
+   * Runs `send` while touching the claimed row now and then, so a job of the
+   * same attempt handed out again meanwhile (its heartbeat was missed) sees a
+   * live worker on it; a worker that died stops touching, and after
+   * JOB_HEARTBEAT_SECONDS its attempt can be taken over. Past the job's
+   * expiry pg-boss has given the job up, and so does the touching.
+   */
+  async function whileSending<T>(row: repo.DeliveryRow, send: () => Promise<T>): Promise<T> {
+    const until = Date.now() + JOB_EXPIRE_SECONDS[queueOf(row.channel)] * 1000;
+    const timer = setInterval(() => {
+      if (Date.now() > until) return clearInterval(timer);
+      // A touch that fails only shortens the claim: a later job may then send again, which retries allow anyway.
+      repo.touchSending(db, row.id, row.attempts).catch(() => {});
+    }, (JOB_HEARTBEAT_SECONDS * 1000) / 3);
+    timer.unref();
+    try {
+      return await send();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /**
    * Runs one attempt of a delivery. Idempotent: a stale or repeated job
    * claims nothing; a failure is retried with backoff (or as Retry-After
    * says) until the attempts run out, then the delivery is `failed`.
@@ -151,12 +173,16 @@ export function createDeliveriesService(deps: {
     const before = await repo.find(db, data.deliveryId);
     if (!before) return;
     const resumed = before.status === 'sending' && before.attempts === data.attempt;
-    if (!(await repo.claimAttempt(db, data.deliveryId, data.attempt, JOB_EXPIRE_SECONDS[queueOf(before.channel)]))) return;
+    if (!(await repo.claimAttempt(db, data.deliveryId, data.attempt, JOB_HEARTBEAT_SECONDS))) {
+      // A live worker is still on this very attempt: the job fails, and pg-boss brings it back after that worker is done (or dead).
+      if (resumed) throw new Error(`attempt ${data.attempt} of delivery ${data.deliveryId} is still being sent by another worker`);
+      return;
+    }
     const row = { ...before, attempts: data.attempt, status: 'sending' as const };
     try {
       const sender = senders.get(row.channel);
       if (!sender) throw new Error(`no sender for ${row.channel} deliveries`);
-      const ref = await sender(row, { attempt: data.attempt, resumed });
+      const ref = await whileSending(row, () => sender(row, { attempt: data.attempt, resumed }));
       await repo.update(db, row.id, { status: 'delivered', external_ref: ref, delivered_at: new Date(), last_error: null, next_attempt_at: null });
       settled.emit(row.id, 'delivered');
     } catch (err) {

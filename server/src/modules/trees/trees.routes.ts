@@ -4,6 +4,7 @@ import {
   CategoryList,
   CompareQuery,
   CreateTreeBody,
+  ErrorResponse,
   ExportQuery,
   IdParams,
   ImportReport,
@@ -20,6 +21,7 @@ import {
   TreeVersionList,
   TreeVersionQuery,
   UpdateTreeBody,
+  UpdateTreeHeaders,
   ValidationReport,
 } from '@flowpilot/contracts';
 import { currentUser } from '../../lib/auth-guard.ts';
@@ -142,6 +144,7 @@ export const treesRoutes: FastifyPluginAsyncZod<{ trees: TreesService }> = async
         tags,
         security,
         summary: 'A tree: the newest version, or `?version=N`',
+        description: 'Sends an `ETag` that changes with every saved version; `PUT /trees/{id}` takes the newest one in `If-Match`, and `If-None-Match` with it answers 304.',
         params: IdParams,
         querystring: TreeVersionQuery,
         response: { 200: TreeResponse, 304: z.null().describe('Not modified (If-None-Match)'), ...errors(401, 404, 422) },
@@ -163,13 +166,19 @@ export const treesRoutes: FastifyPluginAsyncZod<{ trees: TreesService }> = async
       schema: {
         tags,
         security,
-        summary: 'Save a new version; 409 if someone saved since `base_version`',
+        summary: 'Save a new version; 409 if someone saved since `base_version`, 412 if since the `If-Match` ETag',
+        description:
+          'Optimistic locking, either way or both: `base_version` in the body (a newer saved version is 409) or `If-Match` with the `ETag` of `GET /trees/{id}` (a newer saved version is 412; a header that is not an ETag is 400). With neither the save applies over the newest version, as for clients of the original API. The answer carries the new version\'s `ETag`.',
         params: IdParams,
+        headers: UpdateTreeHeaders,
         body: UpdateTreeBody,
-        response: { 200: TreeResponse, ...errors(401, 403, 404, 409, 422) },
+        response: { 200: TreeResponse, ...errors(400, 401, 403, 404, 409, 422), 412: ErrorResponse },
       },
     },
-    async (request) => trees.update(currentUser(request), request.params.id, request.body),
+    async (request, reply) => {
+      const { tree, etag } = await trees.update(currentUser(request), request.params.id, request.body, request.headers['if-match']);
+      return reply.header('etag', etag).send(tree);
+    },
   );
 
   app.delete(

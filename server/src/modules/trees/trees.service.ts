@@ -24,13 +24,34 @@ import type { Db } from '../../db/client.ts';
 import type { AuthUser } from '../../lib/auth-guard.ts';
 import { escapeHtml } from '../../lib/html.ts';
 import type { ExportFile } from '../../lib/http.ts';
-import { badRequest, conflict, forbidden, invalid, notFound } from '../../lib/errors.ts';
+import { badRequest, conflict, forbidden, invalid, notFound, preconditionFailed } from '../../lib/errors.ts';
 import { MermaidParseError, mermaidToTree, treeToMermaid } from './mermaid.ts';
 import * as repo from './trees.repository.ts';
 import { toTreeResponse, toTreeSummary } from './trees.mapper.ts';
 
 type CreateParsed = TreeBodyParsed & { change_note?: string | undefined };
-type UpdateParsed = CreateParsed & { base_version: number };
+type UpdateParsed = CreateParsed & { base_version?: number | undefined };
+
+/**
+ * The ETag of a tree as read at `version`: it changes with every save (a
+ * save is a new version, and status and update time change only with one).
+ * Sent by `GET /trees/{id}`; `PUT /trees/{id}` takes the newest one in If-Match.
+ */
+function treeEtag(tree: Pick<repo.TreeRow, 'id' | 'current_version' | 'status' | 'updated_at'>, version: number): string {
+  return `"${tree.id}.${version}.${tree.current_version}.${tree.status}.${tree.updated_at.getTime()}"`;
+}
+
+/** `*` or a comma-separated list of entity tags, each in double quotes and maybe weak (RFC 9110 §13.1.1). */
+const IF_MATCH = /^\s*(?:\*|(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"(?:\s*,\s*(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*")*)\s*$/;
+
+/** The entity tags of an If-Match header, or `*`; a header that is neither is a 400 saying how it should look. */
+function parseIfMatch(header: string): '*' | string[] {
+  if (!IF_MATCH.test(header)) {
+    throw badRequest('If-Match must be the ETag that GET /trees/{id} sent, in its double quotes (or *)');
+  }
+  if (header.trim() === '*') return '*';
+  return header.split(',').map((tag) => tag.trim());
+}
 
 const canEdit = (actor: AuthUser) => actor.role !== 'technician';
 
@@ -180,7 +201,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
   ): Promise<{ etag: string; json: string | null }> {
     const tree = await readTree(actor, id);
     const cached = await readableVersion(actor, tree, version);
-    const etag = `"${tree.id}.${cached.row.version}.${tree.current_version}.${tree.status}.${tree.updated_at.getTime()}"`;
+    const etag = treeEtag(tree, cached.row.version);
     if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return { etag, json: null };
     const { nodes, warnings, ...head } = toTreeResponse(tree, cached.row, cached.warnings);
     cached.json ??= `"nodes":${JSON.stringify(nodes)},"warnings":${JSON.stringify(warnings)}`;
@@ -333,17 +354,32 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
       return { ...(await getResponse(actor, tree)), warnings: report.warnings };
     },
 
-    /** Saves a new version; refuses (409) when someone saved a newer one since `base_version`. */
-    async update(actor: AuthUser, id: string, body: UpdateParsed): Promise<TreeResponse> {
+    /**
+     * Saves a new version. Refused when someone saved a newer one since the
+     * edit started: since `base_version` (409) or since the copy an If-Match
+     * ETag names (412). With neither, the save applies over the newest
+     * (clients of the original API send neither). Returns the new ETag too.
+     */
+    async update(actor: AuthUser, id: string, body: UpdateParsed, ifMatch?: string): Promise<{ tree: TreeResponse; etag: string }> {
       await visibleTree(actor, id);
+      const expected = ifMatch === undefined ? undefined : parseIfMatch(ifMatch);
       const report = await checkGraph(actor, body, id);
       if (!report.valid) throw invalid(graphProblems(report.errors));
       await db.transaction(async (tx) => {
         const head = await repo.lockTree(tx, actor.teamId, id);
         if (!head) throw notFound('Tree');
-        if (head.current_version !== body.base_version) {
+        // Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
+        if (expected !== undefined && expected !== '*' && !expected.includes(treeEtag(head, head.current_version))) {
+          const theirs = expected.map((tag) => new RegExp(`^"${head.id}\\.(\\d+)\\.`).exec(tag)?.[1]).find((v) => v !== undefined);
+          throw preconditionFailed(
+            theirs !== undefined && Number(theirs) < head.current_version
+              ? `Someone saved a newer version of this tree since your copy (version ${theirs}, by If-Match): version ${head.current_version} is the newest. Reload it and apply your changes again.`
+              : `If-Match does not name the newest version of this tree: someone saved version ${head.current_version} since. Reload it (for its ETag) and apply your changes again.`,
+          );
+        }
+        if (body.base_version !== undefined && head.current_version !== body.base_version) {
           throw conflict(
-            `This tree was changed since version ${body.base_version}: version ${head.current_version} is the newest. Reload it and apply your changes again.`,
+            `Someone saved a newer version of this tree since version ${body.base_version}: version ${head.current_version} is the newest. Reload it and apply your changes again.`,
           );
         }
         await holdLinkTargets(tx, actor, body);
@@ -351,7 +387,9 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
         await saveVersion(tx, actor, id, next, body, body.change_note);
         await repo.updateTreeHead(tx, id, body, next, actor.id);
       });
-      return { ...(await getResponse(actor, id)), warnings: report.warnings };
+      const tree = await visibleTree(actor, id);
+      const { row, warnings } = await readableVersion(actor, tree, tree.current_version);
+      return { tree: { ...toTreeResponse(tree, row, warnings), warnings: report.warnings }, etag: treeEtag(tree, tree.current_version) };
     },
 
     /** Brings an old version back as the newest one (history is kept). */
@@ -371,7 +409,7 @@ export function createTreesService({ db, log }: { db: Db; log: { warn: (obj: obj
         base_version: baseVersion,
         change_note: `Restored version ${version}`,
       };
-      return this.update(actor, id, body);
+      return (await this.update(actor, id, body)).tree;
     },
 
     /**
