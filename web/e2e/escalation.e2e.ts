@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startSlackFake, type SlackFake } from '../../server/test/fakes/slack.ts';
 import { startTeamsFake, type TeamsFake } from '../../server/test/fakes/teams.ts';
-import { launchBrowser, screenshot, signIn, startServer, type RunningServer } from './support.ts';
+import { apiAs as signedIn, deskOf as desk, launchBrowser, screenshot, signIn, startServer, type RunningServer } from './support.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -23,14 +23,8 @@ afterAll(async () => {
   await teams?.close();
 });
 
-/** A signed-in page in a browser context of its own: another person at another desk. */
-async function deskOf(email: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-  const page = await context.newPage();
-  await signIn(page, server.url, email, password);
-  await page.getByRole('heading', { name: /Welcome back/ }).waitFor();
-  return page;
-}
+const deskOf = (email: string, password: string) => desk(browser, server.url, email, password);
+const apiAs = (email: string, password: string) => signedIn(server.url, email, password);
 
 /**
  * A TCP relay in front of the server: `cut()` drops every open connection and
@@ -63,21 +57,6 @@ async function startRelay(port: string): Promise<{ url: string; cut(): void; res
       down = false;
     },
     close: () => new Promise<void>((resolve) => relay.close(() => resolve())),
-  };
-}
-
-/** Signs in through the API: what another person's browser would send. */
-async function apiAs(email: string, password: string) {
-  const login = await fetch(`${server.url}/api/v1/auth/login/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
   };
 }
 

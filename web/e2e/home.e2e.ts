@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshot, signIn, startServer, type RunningServer } from './support.ts';
+import { apiAs as signedIn, launchBrowser, screenshot, signIn, startServer, type RunningServer } from './support.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -14,6 +14,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
+const apiAs = (email: string, password: string) => signedIn(server.url, email, password);
+
 /** A signed-in page on the home page, in a browser context of its own: another person at another desk. */
 async function homeOf(email: string, password: string, width = 1440): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: 'light' });
@@ -21,21 +23,6 @@ async function homeOf(email: string, password: string, width = 1440): Promise<Pa
   await signIn(page, server.url, email, password);
   await page.getByRole('heading', { name: /Welcome back/ }).waitFor();
   return page;
-}
-
-/** Signs in through the API: what another person's browser would send. */
-async function apiAs(email: string, password: string) {
-  const login = await fetch(`${server.url}/api/v1/auth/login/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
 }
 
 const section = (page: Page, name: string) => page.getByRole('region', { name });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshot, SCREENSHOT_DIR, signIn, startServer, type RunningServer } from './support.ts';
+import type { Browser } from 'playwright-core';
+import { apiAs as signedIn, deskOf as desk, launchBrowser, screenshot, SCREENSHOT_DIR, startServer, type RunningServer } from './support.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -14,41 +14,22 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** A signed-in page in a browser context of its own: another person at another desk (or on a phone). */
-async function deskOf(email: string, password: string, width = 1440): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: width < 600 ? 844 : 900 }, colorScheme: 'light', hasTouch: width < 600, isMobile: width < 600 });
-  const page = await context.newPage();
-  await signIn(page, server.url, email, password);
-  await page.getByRole('heading', { name: /Welcome back/ }).waitFor();
-  return page;
-}
-
-async function apiAs(email: string, password: string) {
-  const login = await fetch(`${server.url}/api/v1/auth/login/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  return async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
-}
-
 type Session = { id: string; current_node_id: string };
+
+const deskOf = (email: string, password: string, width = 1440) => desk(browser, server.url, email, password, width);
+const apiAs = (email: string, password: string) => signedIn(server.url, email, password);
 
 /** The technician's printer session, walked to the hardware escalate node and escalated to the queue. */
 async function escalatedPrinterSession(): Promise<string> {
   const tech = await apiAs('tech@flowpilot.test', 'flowpilot-tech');
   const trees = await tech<{ items: { id: string; title: string }[] }>('GET', '/trees/search?q=printer%20offline');
-  const treeId = trees.body.items[0]!.id;
-  let s = (await tech<Session>('POST', '/sessions', { tree_id: treeId, ticket_id: '5150', client_name: 'Birch & Co', problem_summary: 'Accounts printer is dead' })).body;
+  const treeId = trees.items[0]!.id;
+  let s = await tech<Session>('POST', '/sessions', { tree_id: treeId, ticket_id: '5150', client_name: 'Birch & Co', problem_summary: 'Accounts printer is dead' });
   for (const answer of ['Everyone / several PCs', "Dead, won't power on, or a service/fuser code"]) {
-    s = (await tech<Session>('POST', `/sessions/${s.id}/steps`, { node_id: s.current_node_id, answer })).body;
+    s = await tech<Session>('POST', `/sessions/${s.id}/steps`, { node_id: s.current_node_id, answer });
   }
   expect(s.current_node_id).toBe('escalate-hardware');
-  expect((await tech('POST', `/sessions/${s.id}/handoff`, { intent: 'escalate', reason: 'Fuser error 50.4; no spare on site' })).status).toBe(200);
+  await tech('POST', `/sessions/${s.id}/handoff`, { intent: 'escalate', reason: 'Fuser error 50.4; no spare on site' });
   return s.id;
 }
 
@@ -108,7 +89,7 @@ describe('one owner after pickup, live, with true credit', () => {
   it('on a phone: the read-only runner and the engineer’s finishing step read top to bottom, nothing cut off', async () => {
     const id = await escalatedPrinterSession();
     const engineerApi = await apiAs('engineer@flowpilot.test', 'flowpilot-engineer');
-    expect((await engineerApi('POST', `/sessions/${id}/pickup`)).status).toBe(200);
+    await engineerApi('POST', `/sessions/${id}/pickup`);
     for (const [email, password, name] of [
       ['tech@flowpilot.test', 'flowpilot-tech', 'ownership-technician-phone'],
       ['engineer@flowpilot.test', 'flowpilot-engineer', 'ownership-engineer-phone'],

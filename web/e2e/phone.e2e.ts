@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, SCREENSHOT_DIR, signIn, startServer, type RunningServer } from './support.ts';
+import { apiAs as signedIn, deskOf, launchBrowser, SCREENSHOT_DIR, startServer, type RunningServer } from './support.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -15,27 +15,8 @@ afterAll(async () => {
 });
 
 /** A phone: 390 px wide, touch, as an iPhone 14 shows pages. */
-async function phoneOf(email: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, colorScheme: 'light' });
-  const page = await context.newPage();
-  await signIn(page, server.url, email, password);
-  await page.getByRole('heading', { name: /Welcome back/ }).waitFor();
-  return page;
-}
-
-async function apiAs(email: string, password: string) {
-  const login = await fetch(`${server.url}/api/v1/auth/login/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-}
+const phoneOf = (email: string, password: string) => deskOf(browser, server.url, email, password, 390);
+const apiAs = (email: string, password: string) => signedIn(server.url, email, password);
 
 /**
  * What a person on a phone would notice: the page scrolls sideways, a button

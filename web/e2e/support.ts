@@ -98,3 +98,33 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/**
+ * A signed-in page in a browser context of its own: another person at
+ * another desk, or (under 600 px wide) on a touch phone. It waits for the
+ * home page.
+ */
+export async function deskOf(browser: Browser, baseUrl: string, email: string, password: string, width = 1440): Promise<Page> {
+  const phone = width < 600;
+  const context = await browser.newContext({ viewport: { width, height: phone ? 844 : 900 }, colorScheme: 'light', hasTouch: phone, isMobile: phone });
+  const page = await context.newPage();
+  await signIn(page, baseUrl, email, password);
+  await page.getByRole('heading', { name: /Welcome back/ }).waitFor();
+  return page;
+}
+
+/** Signs in through the API: what another person's browser would send. The call throws on anything but 2xx. */
+export async function apiAs(baseUrl: string, email: string, password: string) {
+  const login = await fetch(`${baseUrl}/api/v1/auth/login/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  if (!login.ok) throw new Error(`sign-in of ${email}: ${login.status} ${await login.text()}`);
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${baseUrl}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+}
