@@ -4,6 +4,7 @@ import type { SessionStatus } from '@flowpilot/contracts';
 import { preparedPer, schema, type Db } from '../../db/client.ts';
 import { isDatabaseRefusal } from '../../db/errors.ts';
 import { perTurn } from '../../lib/batch.ts';
+import { EVENTS_CHANNEL } from '../../lib/events.ts';
 
 const { sessions, sessionSteps, sessionDocumentation, users, trees } = schema;
 
@@ -117,6 +118,29 @@ export async function touch(db: Db, id: string, stepCount: number, at: Date): Pr
   await touchStatement(db).execute({ id, step_count: stepCount, updated_at: at.toISOString() });
 }
 
+/** What the step statements return of each session they count a step on: for its answer and its live hint. */
+const CLAIMED_COLUMNS = sql.raw('id, step_count as seq, team_id, user_id, assigned_to_id, past_holder_ids');
+
+/**
+ * "This session changed" for every session a step statement counted a step
+ * on, announced by the statement itself (`pg_notify`, delivered on its
+ * commit, as EventBus delivers): to the team's engineers and admins and the
+ * session's people, with its new step count. Unstored, like EventBus.announce.
+ */
+function announcedFrom(db: Db) {
+  const event = (audience: string, userId: string) =>
+    `json_build_object('id', 0, 'team_id', c.team_id, 'audience', '${audience}', 'user_id', ${userId}, 'type', 'session.updated', 'data', json_build_object('session_id', c.id, 'step_count', c.seq))`;
+  return db.$with('announced', { n: sql<number>`n`.as('n') }).as(
+    sql`select pg_notify(${EVENTS_CHANNEL}, (
+          select json_agg(e)::text from (
+            select ${sql.raw(event('staff', 'null'))} as e
+            union all
+            select ${sql.raw(event('user', 'p.u'))} from (select distinct u from unnest(array[c.user_id, c.assigned_to_id] || c.past_holder_ids) as x(u) where u is not null) p
+          ) events
+        )) is null as n from claimed c`,
+  );
+}
+
 /** A typed placeholder: parameters of a raw statement carry their type, as nothing else gives it. */
 const param = (name: string, type: string) => sql`${sql.placeholder(name)}::${sql.raw(type)}`;
 
@@ -146,7 +170,7 @@ function appendStepStatement(moves: boolean) {
     const claimed = db.$with('claimed', { id: sql<string>`id`.as('id'), seq: sql<number>`seq`.as('seq') }).as(
       sql`update ${sessions} set ${position} step_count = step_count + 1, updated_at = ${param('created_at', 'timestamptz')}
           where id = ${param('session_id', 'uuid')} and ${applies}
-          returning id, step_count as seq`,
+          returning ${CLAIMED_COLUMNS}`,
     );
     const inserted = db.$with('inserted', { id: sql<string>`id`.as('id'), seq: sql<number>`seq`.as('seq') }).as(
       sql`insert into ${sessionSteps} (${sql.raw(STEP_COLUMNS.join(', '))})
@@ -156,9 +180,10 @@ function appendStepStatement(moves: boolean) {
             ${param('user_id', 'uuid')}, ${param('duration_ms', 'bigint')}, ${param('created_at', 'timestamptz')}
           from claimed returning id, seq`,
     );
+    const announced = announcedFrom(db);
     return db
-      .with(claimed, inserted)
-      .select({ id: inserted.id, seq: inserted.seq })
+      .with(claimed, inserted, announced)
+      .select({ id: inserted.id, seq: inserted.seq, announced: sql<number>`(select count(*) from ${announced})` })
       .from(inserted)
       .prepare(moves ? 'session_steps_append_move' : 'session_steps_append');
   });
@@ -257,16 +282,17 @@ const appendStepsStatement = preparedPer((db) => {
         from input i where s.id = i.session_id and case when i.moves then s.step_count = i.expected
           else s.status = 'active' and s.paused_at is null and s.current_tree_id = i.tree_id and s.current_tree_version = i.tree_version
             and s.current_node_id = i.node_id and coalesce(s.assigned_to_id, s.user_id) = i.user_id end
-        returning s.id, s.step_count as seq`,
+        returning ${sql.raw('s.id, s.step_count as seq, s.team_id, s.user_id, s.assigned_to_id, s.past_holder_ids')}`,
   );
   const inserted = db.$with('inserted', { id: sql<string>`id`.as('id'), session_id: sql<string>`session_id`.as('session_id'), seq: sql<number>`seq`.as('seq') }).as(
     sql`insert into ${sessionSteps} (${sql.raw(STEP_COLUMNS.join(', '))})
         select c.id, c.seq, ${sql.raw(STEP_COLUMNS.slice(2).map((name) => `i.${name}`).join(', '))}
         from claimed c join input i on i.session_id = c.id returning id, session_id, seq`,
   );
+  const announced = announcedFrom(db);
   return db
-    .with(input, claimed, inserted)
-    .select({ id: inserted.id, session_id: inserted.session_id, seq: inserted.seq })
+    .with(input, claimed, inserted, announced)
+    .select({ id: inserted.id, session_id: inserted.session_id, seq: inserted.seq, announced: sql<number>`(select count(*) from ${announced})` })
     .from(inserted)
     .prepare('session_steps_append_many');
 });

@@ -572,14 +572,13 @@ export function createSessionsService(deps: { db: Db; trees: TreesService; psa?:
           // Nothing else changed the session in between: it is what was read plus this step.
           const added = serializeSteps([{ ...written, id: appended.id, seq, user_name: actor.fullName }]);
           const after = { row: { ...row, ...moved, step_count: seq, updated_at: at }, stepsJson: before ? `${before},${added}` : added };
+          // Its statement announced it to everyone who may have the session open.
           lastWritten.set(id, after);
-          announce(row, seq);
           return presentJson(after.row, after.stepsJson);
         }
         if (appended) {
           // A note that other notes overtook: recorded, and the answer shows them all.
           if (recent && lastWritten.peek(id) === recent) lastWritten.delete(id);
-          announce(row, appended.seq);
           const [now, steps] = await readSession(db, actor, id);
           return JSON.stringify(await present(sessionAccess.visible(actor, now), steps));
         }
