@@ -206,6 +206,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await jobs.work('delivery.email', (data) => deliveries.runDelivery(data), { concurrency: 4 });
   await jobs.work('handoff.remind', (data) => handoffJobs.remind(data), { concurrency: 2 });
   await jobs.work('handoff.package', (data, job) => handoffJobs.enrich(data, job), { concurrency: 2 });
+  // Start-up fails, naming it, when a queue has no handler or a delivery channel no sender.
+  jobs.assertEveryQueueHandled();
+  deliveries.assertEverySender();
   const handoffs = createHandoffsService({ db, sessions, deliveries, integrations, bus, jobs, ai: ai !== null, ...(options.now && { now: options.now }) });
   const notifications = createNotificationsService({ db });
   const events = createEventsService({ db, bus });

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/client.ts';
 import { createTestDatabase, DB_KINDS } from '../../test/harness.ts';
-import { JobQueue, type JobData } from './jobs.ts';
+import { JobQueue, QUEUES, type JobData } from './jobs.ts';
 
 const quiet = { warn: () => {}, error: () => {} };
 
@@ -30,6 +30,21 @@ describe.each(DB_KINDS)('the job queue on %s', (kind) => {
     database = await createTestDatabase(kind);
   });
   afterAll(async () => database?.close());
+
+  it('start-up is refused, naming them, while a queue has no handler; a queue takes one handler only', async () => {
+    const queue = new JobQueue(database, { databaseUrl: database.url, log: quiet, pollingIntervalSeconds: 0.5 });
+    await queue.start();
+    try {
+      await queue.work('documentation.summarize', collector(0).handler);
+      expect(() => queue.assertEveryQueueHandled()).toThrow(/no handler for the job queues delivery\.psa, delivery\.slack, .*handoff\.remind/);
+      expect(() => queue.assertEveryQueueHandled()).not.toThrow(/documentation\.summarize/);
+      await expect(queue.work('documentation.summarize', collector(0).handler)).rejects.toThrow('the job queue documentation.summarize has a handler already');
+      for (const name of QUEUES) if (name !== 'documentation.summarize') await queue.work(name, async () => {});
+      expect(() => queue.assertEveryQueueHandled()).not.toThrow();
+    } finally {
+      await queue.stop();
+    }
+  });
 
   it('runs a job enqueued in a committed transaction, never one from a rolled-back transaction, and does not deadlock', async () => {
     const queue = new JobQueue(database, { databaseUrl: database.url, log: quiet, pollingIntervalSeconds: 0.5 });

@@ -195,6 +195,8 @@ export class JobQueue {
    * A batch must finish within the queue's expiry.
    */
   async work<N extends QueueName>(name: N, handler: JobHandler<N>, options: { concurrency?: number; batchSize?: number } = {}): Promise<void> {
+    // One handler per queue: a second would take half its jobs and do something else with them.
+    if (this.#workers.has(name)) throw new Error(`the job queue ${name} has a handler already: one handler per queue`);
     const polling = { pollingIntervalSeconds: this.#polling, notifyPollingIntervalSeconds: this.#backstop };
     const batchSize = options.batchSize ?? 1;
     const ids: string[] = [];
@@ -228,6 +230,16 @@ export class JobQueue {
       ids.push(id);
     }
     this.#workers.set(name, [...(this.#workers.get(name) ?? []), ...ids]);
+  }
+
+  /**
+   * Start-up's check that every queue has its handler in this process: a
+   * queue without one would fill up and never run, found only when someone
+   * misses what it was for. Throws naming the queues without.
+   */
+  assertEveryQueueHandled(): void {
+    const missing = QUEUES.filter((name) => !this.#workers.has(name));
+    if (missing.length) throw new Error(`no handler for the job queue${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: every queue needs one (JobQueue.work)`);
   }
 
   /** Jobs of a queue by state, for tests and the admin view. */

@@ -33,6 +33,8 @@ interface Log {
 }
 
 export type DeliveryChannel = repo.DeliveryRow['channel'];
+/** Every channel a delivery can go through (the deliveries table's channel column). */
+export const DELIVERY_CHANNELS = ['psa', 'slack', 'teams', 'email'] as const satisfies readonly DeliveryChannel[];
 const queueOf = (channel: DeliveryChannel) => `delivery.${channel}` as const;
 
 /**
@@ -285,6 +287,11 @@ export function createDeliveriesService(deps: {
     /** Sets how deliveries of a channel are sent (the handoffs module sends chat and email). */
     setSender(channel: DeliveryChannel, sender: Sender) {
       senders.set(channel, sender);
+    },
+    /** Start-up's check that every channel a delivery can go through has its sender; throws naming those without. */
+    assertEverySender() {
+      const missing = DELIVERY_CHANNELS.filter((c) => !senders.has(c));
+      if (missing.length) throw new Error(`no sender for the delivery channel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: every channel needs one (setSender)`);
     },
     /** Wakes the workers of the channels these deliveries go through (after their transaction committed). */
     wake(rows: { channel: DeliveryChannel }[]) {
