@@ -296,12 +296,39 @@ export function buildEscalationEmail(msg: EscalationMessage, recipient: { name: 
     .map((f) => `<tr><td style="${cell}color:#555555;white-space:nowrap;">${escapeHtml(f.label)}</td><td style="${cell}color:#111111;">${escapeHtml(f.value)}</td></tr>`)
     .join('\n');
   const button = link
-    ? `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:20px 0 8px 0;"><tr><td style="background:#1d4ed8;border-radius:6px;">` +
-      `<a href="${escapeHtml(link)}" style="display:inline-block;padding:12px 20px;color:#ffffff;font-size:15px;font-weight:bold;text-decoration:none;font-family:Arial,Helvetica,sans-serif;">Open pickup screen</a>` +
-      `</td></tr></table>\n<p style="margin:0 0 16px 0;font-size:12px;line-height:18px;color:#555555;">Or copy this link: <a href="${escapeHtml(link)}" style="color:#1d4ed8;word-break:break-all;">${escapeHtml(link)}</a></p>`
+    ? linkButton(link, 'Open pickup screen', '20px')
     : `<p style="margin:20px 0 16px 0;font-size:14px;">Open the escalation queue in FlowPilot to pick it up.</p>`;
 
-  const html = `<!DOCTYPE html>
+  const html = htmlEmail(subject, `<p style="margin:0 0 16px 0;font-size:14px;line-height:20px;">${escapeHtml(intro)}</p>
+<h2 style="margin:0 0 6px 0;font-size:15px;line-height:20px;">Reason</h2>
+<p style="margin:0 0 16px 0;font-size:14px;line-height:20px;white-space:pre-wrap;">${escapeHtml(reason)}</p>
+<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 8px 0;">
+${rows}
+</table>
+${button}`, FOOTER);
+
+  return { to: { name: oneLine(recipient.name), email: recipient.email }, subject, text, html };
+}
+
+/** A link as a button, and spelled out below it for clients that hide buttons. */
+export function linkButton(link: string, label: string, marginTop: string): string {
+  return (
+    `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:${marginTop} 0 8px 0;"><tr><td style="background:#1d4ed8;border-radius:6px;">` +
+    `<a href="${escapeHtml(link)}" style="display:inline-block;padding:12px 20px;color:#ffffff;font-size:15px;font-weight:bold;text-decoration:none;font-family:Arial,Helvetica,sans-serif;">${escapeHtml(label)}</a>` +
+    `</td></tr></table>\n<p style="margin:0 0 16px 0;font-size:12px;line-height:18px;color:#555555;">Or copy this link: <a href="${escapeHtml(link)}" style="color:#1d4ed8;word-break:break-all;">${escapeHtml(link)}</a></p>`
+  );
+}
+
+/**
+ * FlowPilot's email page around `content` (already escaped HTML): the subject
+ * as its heading, inline styles and tables only, no scripts or remote images,
+ * and an optional footer line.
+ */
+export function htmlEmail(subject: string, content: string, footer?: string): string {
+  const foot = footer
+    ? `\n<tr><td style="padding:16px 24px;border-top:1px solid #e4e4e7;font-size:12px;line-height:18px;color:#71717a;">${escapeHtml(footer)}</td></tr>`
+    : '';
+  return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -314,21 +341,12 @@ export function buildEscalationEmail(msg: EscalationMessage, recipient: { name: 
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:8px;font-family:Arial,Helvetica,sans-serif;color:#111111;">
 <tr><td style="padding:24px;">
 <h1 style="margin:0 0 12px 0;font-size:20px;line-height:26px;">${escapeHtml(subject)}</h1>
-<p style="margin:0 0 16px 0;font-size:14px;line-height:20px;">${escapeHtml(intro)}</p>
-<h2 style="margin:0 0 6px 0;font-size:15px;line-height:20px;">Reason</h2>
-<p style="margin:0 0 16px 0;font-size:14px;line-height:20px;white-space:pre-wrap;">${escapeHtml(reason)}</p>
-<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 8px 0;">
-${rows}
-</table>
-${button}
-</td></tr>
-<tr><td style="padding:16px 24px;border-top:1px solid #e4e4e7;font-size:12px;line-height:18px;color:#71717a;">${escapeHtml(FOOTER)}</td></tr>
+${content}
+</td></tr>${foot}
 </table>
 </td></tr>
 </table>
 </body>
 </html>
 `;
-
-  return { to: { name: oneLine(recipient.name), email: recipient.email }, subject, text, html };
 }
